@@ -1,0 +1,71 @@
+// swift-tools-version: 6.1
+// Tickline: an automated Binance USD-M futures trading engine.
+// Module layout and import rules: see ARCHITECTURE.md (shared) and README.md.
+import PackageDescription
+
+/// Hot-path modules: optimised even in debug test builds would be nice, but we keep the
+/// defaults and let release builds (`make run`, `make bench`) carry the speed.
+let hotPathSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Tickline",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tickline", targets: ["tickline"]),
+        .library(name: "TicklineCore", targets: ["TicklineCore"]),
+        .library(name: "TicklineRing", targets: ["TicklineRing"]),
+        .library(name: "TicklineEngine", targets: ["TicklineEngine"]),
+        .library(name: "TicklineConfig", targets: ["TicklineConfig"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Thin C bindings. Each is a module map plus a shim header (see PLATFORM-NOTES G1, G3).
+        .systemLibrary(name: "CURing", pkgConfig: "liburing", providers: [.apt(["liburing-dev"])]),
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "CNUMA", pkgConfig: "numa", providers: [.apt(["libnuma-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // GNU-only calls and macros that `import Glibc` does not expose (PLATFORM-NOTES G2).
+        .target(name: "CTicklineShims"),
+
+        .target(name: "TicklineCore", swiftSettings: hotPathSettings),
+        .target(
+            name: "TicklineRing",
+            dependencies: ["TicklineCore", "CNUMA", "CTicklineShims"],
+            swiftSettings: hotPathSettings),
+        .target(
+            name: "TicklineConfig",
+            dependencies: [
+                "TicklineCore", "TicklineRing",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: hotPathSettings),
+        .target(
+            name: "TicklineEngine",
+            dependencies: [
+                "TicklineCore", "TicklineRing", "TicklineConfig", "CTicklineShims",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: hotPathSettings),
+        .executableTarget(
+            name: "tickline",
+            dependencies: [
+                "TicklineCore", "TicklineRing", "TicklineConfig", "TicklineEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: hotPathSettings),
+
+        .testTarget(name: "TicklineCoreTests", dependencies: ["TicklineCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TicklineRingTests", dependencies: ["TicklineRing", "TicklineCore", "CTicklineShims"]),
+        .testTarget(name: "TicklineConfigTests", dependencies: ["TicklineConfig", "TicklineRing"]),
+        .testTarget(name: "TicklineEngineTests", dependencies: ["TicklineEngine", "TicklineRing", "TicklineCore", "TicklineConfig"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// Intentionally empty: every shim is a static inline function in the header.

@@ -1,0 +1,90 @@
+/// A log line or alert as a stage emits it (64 bytes): a code and up to four numeric arguments.
+///
+/// Stages never format strings: a non-spinning thread renders records to text later
+/// (`LogCode.template` names each argument). Arguments are integers or fixed-point values;
+/// `argumentPlaces` holds each one's decimal places (one byte per argument).
+@frozen
+public struct LogRecord: Sendable, BitwiseCopyable, Equatable {
+    public var timeNs: UInt64
+    public var arguments: (Int64, Int64, Int64, Int64)
+    public var code: LogCode
+    public var level: LogLevel
+    public var stage: StageID
+    public var argumentCount: UInt8
+    /// Decimal places of argument i in byte i (0 = plain integer).
+    public var argumentPlaces: UInt32
+    @usableFromInline var _padding = Padding<(UInt64, UInt64)>((0, 0))
+
+    @inlinable
+    public init(code: LogCode, level: LogLevel, stage: StageID, timeNs: UInt64) {
+        self.code = code
+        self.level = level
+        self.stage = stage
+        self.timeNs = timeNs
+        self.arguments = (0, 0, 0, 0)
+        self.argumentCount = 0
+        self.argumentPlaces = 0
+    }
+
+    /// Appends an integer argument (at most four; further ones are ignored).
+    @inlinable
+    public mutating func append(_ value: Int64, places: UInt8 = 0) {
+        guard argumentCount < 4 else { return }
+        switch argumentCount {
+        case 0: arguments.0 = value
+        case 1: arguments.1 = value
+        case 2: arguments.2 = value
+        default: arguments.3 = value
+        }
+        argumentPlaces |= UInt32(places) << (UInt32(argumentCount) * 8)
+        argumentCount += 1
+    }
+
+    @inlinable
+    public func argument(_ i: Int) -> (value: Int64, places: UInt8) {
+        let v: Int64
+        switch i {
+        case 0: v = arguments.0
+        case 1: v = arguments.1
+        case 2: v = arguments.2
+        default: v = arguments.3
+        }
+        return (v, UInt8(truncatingIfNeeded: argumentPlaces >> (UInt32(i) * 8)))
+    }
+
+    public static func == (a: LogRecord, b: LogRecord) -> Bool {
+        a.timeNs == b.timeNs && a.code == b.code && a.level == b.level && a.stage == b.stage
+            && a.argumentCount == b.argumentCount && a.argumentPlaces == b.argumentPlaces
+            && a.arguments.0 == b.arguments.0 && a.arguments.1 == b.arguments.1
+            && a.arguments.2 == b.arguments.2 && a.arguments.3 == b.arguments.3
+    }
+}
+
+public enum LogLevel: UInt8, Sendable, BitwiseCopyable, Comparable {
+    case trace = 0, debug, info, notice, warning, error, critical
+
+    public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// Every message a stage can log. The template's `{}` are filled with the arguments in order.
+public enum LogCode: UInt16, Sendable, BitwiseCopyable, CaseIterable {
+    case stageStarted = 1
+    case stageStopped
+    case ringFull
+    case priceUpdateDropped
+    case agentFailed
+    case pipelineTickSourceDone
+    case positionClosed
+
+    public var template: String {
+        switch self {
+        case .stageStarted: return "stage started"
+        case .stageStopped: return "stage stopped after {} messages"
+        case .ringFull: return "ring full: waited {} times"
+        case .priceUpdateDropped: return "dropped stale price update for symbol {}"
+        case .agentFailed: return "agent failure #{}, error code {}"
+        case .pipelineTickSourceDone: return "synthetic tick source finished: {} ticks"
+        case .positionClosed: return "Position {} closed at {}"
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import TicklineCore
+import TicklineRing
+
+/// The risk stage: the single writer of trading state. Reads five rings — latest prices (from
+/// parse), signals, execution reports, control-plane commands and store status — and turns
+/// accepted signals into `OrderIntent`s, refused ones into `OrderDenied`.
+///
+/// Pass-through for now (validation, sizing, positions and margin come with the risk issue,
+/// behind `decide(_:)`): every signal becomes a one-step market order unless trading is
+/// switched off or the store is degraded. The switches and the store state are already real.
+public final class RiskStage<C: NanoClock>: Agent {
+    public let roleName = "risk"
+    public let rings: PipelineRings
+    public let clock: C
+    public let latency = LatencyRecorder(name: "ingress_to_risk")
+    public let log: StageLog
+    public private(set) var signalsHandled = 0
+    public private(set) var pricesSeen = 0
+    public private(set) var fills = 0
+    public private(set) var denied = 0
+    public private(set) var tradingEnabled = true
+    public private(set) var storeDegraded = false
+    public private(set) var sideChannelOverflows = 0
+    /// Latest price per symbol, indexed by `SymbolID`.
+    public private(set) var lastPrice: [Price]
+    var nextClientOrderID: UInt64 = 0
+    var journalSequence: UInt64 = 0
+
+    public init(rings: PipelineRings, clock: C, symbolCount: Int) {
+        self.rings = rings
+        self.clock = clock
+        self.log = rings.log(.risk)
+        self.lastPrice = [Price](repeating: .zero, count: symbolCount)
+    }
+
+    public func doWork(nowNs: UInt64) throws -> Int {
+        latency.serviceSwap()
+        var work = 0
+        work &+= rings.commandsToRisk.drain(limit: 16) { apply($0.pointee, nowNs: nowNs); return true }
+        work &+= rings.storeStatusToRisk.drain(limit: 16) {
+            storeDegraded = $0.pointee.state == .degraded
+            return true
+        }
+        work &+= rings.pricesToRisk.drain(limit: 256) { event in
+            if let p = event.pointee.lastPrice, event.pointee.symbol.index < lastPrice.count {
+                lastPrice[event.pointee.symbol.index] = p
+            }
+            pricesSeen &+= 1
+            return true
+        }
+        work &+= rings.executionsToRisk.drain(limit: 64) { report in
+            if report.pointee.kind == .filled { fills &+= 1 }
+            return true
+        }
+        let out = rings.riskToOrder
+        let n = rings.signalToRisk.drain(limit: 64) { signal in
+            guard let slot = out.tryClaim() else { return false }
+            latency.record(clock.nowNs() &- signal.pointee.ingressNs)
+            decide(signal.pointee, into: slot, nowNs: nowNs)
+            return true
+        }
+        signalsHandled &+= n
+        return work &+ n
+    }
+
+    /// Either fills `slot` and publishes an order, or journals an `OrderDenied` (leaving the
+    /// claimed slot unpublished for the next order).
+    func decide(_ signal: Signal, into slot: UnsafeMutablePointer<OrderIntent>, nowNs: UInt64) {
+        let reason: DenialReason? =
+            signal.direction == .flat ? .notDirectional
+            : !tradingEnabled ? .tradingDisabledGlobally
+            : storeDegraded ? .storeDegraded
+            : nil
+        journalSequence &+= 1
+        if let reason {
+            denied &+= 1
+            let d = OrderDenied(ingressNs: signal.ingressNs, signalID: signal.signalID, eventTimeMs: signal.eventTimeMs,
+                                account: AccountID(0), symbol: signal.symbol,
+                                side: signal.direction == .short ? .sell : .buy, reason: reason)
+            sideChannel(JournalRecord(producer: .risk, sequence: journalSequence, body: .denied(d)),
+                        EngineEvent(producer: .risk, timeNs: nowNs, body: .orderDenied(d)))
+            return
+        }
+        nextClientOrderID &+= 1
+        let intent = OrderIntent(ingressNs: signal.ingressNs, clientOrderID: nextClientOrderID, signalID: signal.signalID,
+                                 account: AccountID(0), symbol: signal.symbol,
+                                 side: signal.direction == .long ? .buy : .sell, type: .market,
+                                 quantity: Quantity(raw: 1))
+        slot.initialize(to: intent)
+        rings.riskToOrder.publish()
+        sideChannel(JournalRecord(producer: .risk, sequence: journalSequence, body: .order(intent)), nil)
+    }
+
+    func sideChannel(_ record: JournalRecord, _ event: EngineEvent?) {
+        if !rings.journal(.risk).tryPush(record) { sideChannelOverflows &+= 1 }
+        if let event, !rings.events(.risk).tryPush(event) { sideChannelOverflows &+= 1 }
+    }
+
+    func apply(_ command: Command, nowNs: UInt64) {
+        switch command.kind {
+        case .setGlobalTrading, .setAccountTrading:
+            tradingEnabled = command.enabled
+            _ = rings.events(.risk).tryPush(EngineEvent(
+                producer: .risk, timeNs: nowNs,
+                body: .tradingSwitched(account: command.account, isGlobal: command.kind == .setGlobalTrading,
+                                       enabled: command.enabled)))
+        case .closePosition, .closeAllPositions:
+            break  // positions arrive with the risk issue
+        }
+    }
+}

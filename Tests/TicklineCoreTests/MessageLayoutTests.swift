@@ -1,0 +1,64 @@
+import Testing
+import TicklineCore
+
+/// Every message that crosses a ring is a fixed, whole number of cache lines (so slots never
+/// share a line) and no bigger than its content needs.
+@Suite struct MessageLayoutTests {
+    static let expected: [(String, Int, Int)] = [
+        ("MarketEvent", MemoryLayout<MarketEvent>.stride, 128),
+        ("IndicatorUpdate", MemoryLayout<IndicatorUpdate>.stride, 192),
+        ("Signal", MemoryLayout<Signal>.stride, 64),
+        ("OrderIntent", MemoryLayout<OrderIntent>.stride, 64),
+        ("OrderDenied", MemoryLayout<OrderDenied>.stride, 64),
+        ("ExecutionReport", MemoryLayout<ExecutionReport>.stride, 128),
+        ("PositionUpdate", MemoryLayout<PositionUpdate>.stride, 64),
+        ("JournalRecord", MemoryLayout<JournalRecord>.stride, 192),
+        ("EngineEvent", MemoryLayout<EngineEvent>.stride, 192),
+        ("Command", MemoryLayout<Command>.stride, 64),
+        ("StoreStatus", MemoryLayout<StoreStatus>.stride, 64),
+        ("LogRecord", MemoryLayout<LogRecord>.stride, 64),
+    ]
+
+    @Test(arguments: expected.map { $0.0 })
+    func strideIsWholeCacheLines(_ name: String) {
+        let (_, stride, want) = Self.expected.first { $0.0 == name }!
+        #expect(stride == want, "\(name) stride \(stride), expected \(want)")
+        #expect(stride % 64 == 0)
+    }
+
+    /// Size equals stride: no hidden tail that a slot copy would skip or a neighbour could use.
+    @Test func sizeEqualsStride() {
+        #expect(MemoryLayout<MarketEvent>.size == 128)
+        #expect(MemoryLayout<Signal>.size == 64)
+        #expect(MemoryLayout<OrderIntent>.size == 64)
+        #expect(MemoryLayout<ExecutionReport>.size == 128)
+        #expect(MemoryLayout<JournalRecord>.size == 192)
+        #expect(MemoryLayout<EngineEvent>.size == 192)
+        #expect(MemoryLayout<LogRecord>.size == 64)
+        #expect(MemoryLayout<Command>.size == 64)
+        #expect(MemoryLayout<StoreStatus>.size == 64)
+    }
+
+    /// The unpadded content of each type needs more than the next smaller multiple of 64, so the
+    /// padding is not wasteful. Content sizes are the sum of field sizes written out by hand.
+    @Test func paddingIsMinimal() {
+        // Kline: 9 × 8-byte fields + UInt32 + Interval = 77 B; with a 2-byte symbol, 8-byte
+        // ingress time and a case tag it cannot fit in 64.
+        #expect(MemoryLayout<Kline>.size > 64 - 8 - 2)
+        // ExecutionReport: 11 × 8 + 2 + 2 + 1 + 1 + 1 + 2 = 97 B > 64.
+        #expect(MemoryLayout<ExecutionReport>.size - 32 > 64)
+        // JournalRecord holds an ExecutionReport (128 B) plus a sequence number: > 128.
+        #expect(MemoryLayout<JournalRecord.Body>.size > 128)
+    }
+
+    @Test func logRecordArguments() {
+        var r = LogRecord(code: .positionClosed, level: .info, stage: .risk, timeNs: 5)
+        r.append(42)
+        r.append(4325010, places: 2)
+        #expect(r.argumentCount == 2)
+        #expect(r.argument(0) == (42, 0))
+        #expect(r.argument(1) == (4325010, 2))
+        for i in 0..<5 { r.append(Int64(i)) }
+        #expect(r.argumentCount == 4)
+    }
+}
