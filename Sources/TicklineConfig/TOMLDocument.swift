@@ -59,7 +59,9 @@ struct TOMLDocument {
             }
             i += 1
         }
-        return table.flatMap { self.line(ofTable: $0, occurrence: occurrence) }
+        // A key whose value is a table has a header instead: `[table.key]` or `[key]`.
+        let asTable = table.map { "\($0).\(key)" } ?? key
+        return self.line(ofTable: asTable) ?? table.flatMap { self.line(ofTable: $0, occurrence: occurrence) }
     }
 
     func error(_ message: String, key: String? = nil, table: String? = nil, occurrence: Int = 0) -> ConfigError {

@@ -9,7 +9,7 @@ public struct Command: Sendable, BitwiseCopyable, Equatable {
     public var account: AccountID
     public var symbol: SymbolID
     public var enabled: Bool
-    @usableFromInline var _padding = Padding<(UInt64, UInt64, UInt64, UInt64, UInt64, UInt8, UInt16)>((0, 0, 0, 0, 0, 0, 0))
+    @usableFromInline var _padding = Padding<(UInt64, UInt64, UInt64, UInt64, UInt64)>((0, 0, 0, 0, 0))
 
     public enum Kind: UInt8, Sendable, BitwiseCopyable {
         case setGlobalTrading = 1

@@ -21,7 +21,7 @@ public struct ExecutionReport: Sendable, BitwiseCopyable, Equatable {
     public var closeReason: CloseReason
     /// Binance error code for `.rejected` (e.g. -2019 margin insufficient), else 0.
     public var venueErrorCode: Int16
-    @usableFromInline var _padding = Padding<(UInt64, UInt64, UInt64, UInt64)>((0, 0, 0, 0))
+    @usableFromInline var _padding = Padding<(UInt64, UInt64, UInt64)>((0, 0, 0))
 
     @inlinable
     public init(ingressNs: UInt64, eventTimeMs: Int64, clientOrderID: UInt64, venueOrderID: Int64 = 0,

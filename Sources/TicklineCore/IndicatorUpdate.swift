@@ -15,6 +15,8 @@ public struct IndicatorUpdate: Sendable, BitwiseCopyable {
     public var ready: IndicatorSet
     public var close: Price
     public var values: Values
+    /// Pads the update to three whole cache lines.
+    @usableFromInline var _padding = Padding<(UInt64, UInt64, UInt64)>((0, 0, 0))
 
     /// The values, each valid only when its `IndicatorSet` bit is in `ready`.
     @frozen

@@ -9,7 +9,7 @@ public struct MarketEvent: Sendable, BitwiseCopyable {
     public var symbol: SymbolID
     public var body: Body
     /// Pads the event to two whole cache lines, so ring slots never share a line.
-    @usableFromInline var _padding = Padding<(UInt64, UInt64)>((0, 0))
+    @usableFromInline var _padding = Padding<(UInt64, UInt64, UInt64, UInt64)>((0, 0, 0, 0))
 
     @frozen
     public enum Body: Sendable, BitwiseCopyable {

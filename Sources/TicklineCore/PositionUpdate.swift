@@ -13,7 +13,7 @@ public struct PositionUpdate: Sendable, BitwiseCopyable, Equatable {
     public var account: AccountID
     public var symbol: SymbolID
     public var side: Side
-    @usableFromInline var _padding = Padding<(UInt8, UInt16)>((0, 0))
+    @usableFromInline var _padding = Padding<(UInt8, UInt8, UInt8)>((0, 0, 0))
 
     @inlinable
     public init(timeNs: UInt64, eventTimeMs: Int64, account: AccountID, symbol: SymbolID, side: Side,

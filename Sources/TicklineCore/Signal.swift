@@ -21,6 +21,7 @@ public struct Signal: Sendable, BitwiseCopyable, Equatable {
     public var confidenceBp: UInt16
     /// Why: a strategy-defined reason code, rendered to text off the hot path.
     public var reasonCode: UInt32
+    @usableFromInline var _padding = Padding<UInt32>(0)
 
     @inlinable
     public init(ingressNs: UInt64, signalID: UInt64, eventTimeMs: Int64, symbol: SymbolID, interval: Interval,

@@ -8,7 +8,7 @@ public struct StoreStatus: Sendable, BitwiseCopyable, Equatable {
     /// The LMDB or errno code behind the state change (0 when recovered).
     public var errorCode: Int32
     public var state: State
-    @usableFromInline var _padding = Padding<(UInt8, UInt16, UInt64, UInt64, UInt64, UInt64, UInt64)>((0, 0, 0, 0, 0, 0, 0))
+    @usableFromInline var _padding = Padding<(UInt64, UInt64, UInt64, UInt64, UInt64)>((0, 0, 0, 0, 0))
 
     public enum State: UInt8, Sendable, BitwiseCopyable {
         case healthy = 1, degraded, recovered

@@ -81,6 +81,9 @@ public struct BackoffIdleStrategy: IdleStrategy {
         }
     }
 
+    /// Where in the back-off the strategy is (for tests and diagnostics).
+    public var progress: (spins: Int, yields: Int, parkNs: UInt64) { (spins, yields, parkNs) }
+
     @inlinable
     public mutating func reset() {
         spins = 0
@@ -147,6 +150,9 @@ public final class WakeSignal: @unchecked Sendable {
         _ = tickline_futex_wait(UnsafeMutableRawPointer(word).assumingMemoryBound(to: UInt32.self), seen, timeoutNs)
         parked.pointee.store(0, ordering: .relaxed)
     }
+
+    /// Whether the consumer is parked right now.
+    public var isParked: Bool { parked.pointee.load(ordering: .sequentiallyConsistent) != 0 }
 
     /// Wakes the consumer if it is parked; nearly free otherwise.
     @inlinable

@@ -48,7 +48,12 @@ import TicklineCore
         // ExecutionReport: 11 × 8 + 2 + 2 + 1 + 1 + 1 + 2 = 97 B > 64.
         #expect(MemoryLayout<ExecutionReport>.size - 32 > 64)
         // JournalRecord holds an ExecutionReport (128 B) plus a sequence number: > 128.
-        #expect(MemoryLayout<JournalRecord.Body>.size > 128)
+        #expect(MemoryLayout<JournalRecord.Body>.size >= MemoryLayout<ExecutionReport>.size)
+        #expect(MemoryLayout<JournalRecord.Body>.size + MemoryLayout<UInt64>.size > 128)
+        // MarketEvent: a Kline (≥ 77 B of content) plus ingress time and symbol: > 64.
+        #expect(MemoryLayout<Kline>.size + 8 + 2 > 64)
+        // IndicatorUpdate: 17 doubles alone are 136 B: > 128.
+        #expect(MemoryLayout<IndicatorUpdate.Values>.size > 128)
     }
 
     @Test func logRecordArguments() {
