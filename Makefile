@@ -1,0 +1,52 @@
+# Tickline: `make run`, `make test`, `make bench`. Each installs the system libraries first.
+SHELL := /bin/bash
+LAYOUT ?= split-2
+IDLE ?=
+SECONDS_TO_RUN ?= 3
+BENCH_TICKS ?= 1000000
+BENCH_RATE ?= 100000
+IDLE_FLAG := $(if $(IDLE),--idle $(IDLE),)
+
+.PHONY: deps build release run test test-tsan bench bench-pipeline bench-ring clean
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	swift build
+
+release: deps
+	swift build -c release --product tickline
+
+## Runs the engine (for now the synthetic pipeline demo) and prints its latency table.
+run: release
+	.build/release/tickline run --layout $(LAYOUT) --seconds $(SECONDS_TO_RUN) $(IDLE_FLAG)
+
+## One debug build, then every test suite; per-suite times at the end.
+test: deps
+	swift build --build-tests
+	@set -o pipefail; start=$$(date +%s); \
+	swift test --skip-build 2>&1 | tee .build/test.log; status=$$?; \
+	echo "== per-suite wall time =="; scripts/suite-times.sh .build/test.log; \
+	echo "== swift test took $$(( $$(date +%s) - start )) s =="; exit $$status
+
+## The ring tests alone under ThreadSanitizer (1 M messages in the stress test).
+test-tsan: deps
+	TICKLINE_RING_STRESS_MESSAGES=1000000 swift test --sanitize=thread --scratch-path .build-tsan \
+	  --filter 'TicklineRingTests'
+
+## Pipeline tick-to-order for fused-1 and split-2, then the ring benchmarks (Benchmarks/).
+bench: bench-pipeline bench-ring
+
+bench-pipeline: release
+	.build/release/tickline bench pipeline --layout fused-1 --ticks $(BENCH_TICKS) --rate $(BENCH_RATE) $(IDLE_FLAG)
+	.build/release/tickline bench pipeline --layout split-2 --ticks $(BENCH_TICKS) --rate $(BENCH_RATE) $(IDLE_FLAG)
+
+bench-ring: deps
+	@scripts/install-deps.sh valgrind
+	cd Benchmarks && swift package --disable-sandbox benchmark --no-progress
+	cd Benchmarks && swift run -c release RingCompare
+	scripts/ring-instructions.sh
+
+clean:
+	rm -rf .build .build-tsan Benchmarks/.build
