@@ -18,6 +18,10 @@ public struct TicklineConfiguration: Sendable {
         public var ticksPerSecond: Int = 100_000
         public var ringCapacity: Int = 4096
         public var seed: UInt64 = 42
+        /// Ticks the parse stage takes per duty cycle: 1 runs each tick to completion through a
+        /// fused thread before reading the next (lowest latency); 64 roughly triples unpaced
+        /// throughput at the cost of queueing latency.
+        public var parseBatch: Int = 1
 
         public init() {}
     }
@@ -46,7 +50,7 @@ public struct TicklineConfiguration: Sendable {
         var pipeline = PipelineSettings()
         if let p = doc.root["pipeline"]?.table {
             let path = "pipeline"
-            try doc.rejectUnknownKeys(in: p, allowed: ["symbols", "ticks_per_second", "ring_capacity", "seed"],
+            try doc.rejectUnknownKeys(in: p, allowed: ["symbols", "ticks_per_second", "ring_capacity", "seed", "parse_batch"],
                                       path: path)
             if let s = p["symbols"] {
                 guard let arr = s.array, !arr.isEmpty else {
@@ -70,6 +74,12 @@ public struct TicklineConfiguration: Sendable {
                     throw doc.error("must be a power of two in 2...16777216", key: "ring_capacity", table: path)
                 }
                 pipeline.ringCapacity = n
+            }
+            if let v = p["parse_batch"] {
+                guard let n = v.int, n >= 1, n <= 4096 else {
+                    throw doc.error("must be an integer in 1...4096", key: "parse_batch", table: path)
+                }
+                pipeline.parseBatch = n
             }
             if let v = p["seed"] {
                 guard let n = v.int, n >= 0 else { throw doc.error("must be a non-negative integer", key: "seed", table: path) }

@@ -15,6 +15,9 @@ public final class ParseStage<C: NanoClock>: Agent {
     public let log: StageLog
     public let totalTicks: Int
     public let ticksPerSecond: Int
+    /// Ticks taken per duty cycle. 1 runs each tick to completion through a fused thread before
+    /// the next is read (lowest latency); larger batches trade latency for throughput.
+    public var maxBatch = 1
     public private(set) var emitted = 0
     public private(set) var journalOverflows = 0
     var source: SyntheticTickSource
@@ -44,7 +47,7 @@ public final class ParseStage<C: NanoClock>: Agent {
             let elapsed = nowNs &- startNs
             due = min(totalTicks, Int(elapsed / 1_000 &* UInt64(ticksPerSecond) / 1_000_000) &+ 1)
         }
-        let batch = min(due &- emitted, 64)
+        let batch = min(due &- emitted, maxBatch)
         var n = 0
         while n < batch {
             guard let slot = rings.marketToIndicator.tryClaim() else { break }

@@ -42,6 +42,7 @@ public final class Pipeline {
         parse = ParseStage(rings: rings, clock: clock,
                            source: SyntheticTickSource(seed: settings.seed, startPrices: startPrices),
                            totalTicks: totalTicks, ticksPerSecond: ticksPerSecond)
+        parse.maxBatch = settings.parseBatch
         indicator = IndicatorStage(rings: rings, clock: clock)
         signal = SignalStage(rings: rings, clock: clock)
         risk = RiskStage(rings: rings, clock: clock, symbolCount: settings.symbols.count)
@@ -107,11 +108,12 @@ public final class Pipeline {
     public func stop() {
         for r in runners.reversed() { r.stop() }
         runners.removeAll()
-        _ = try? store.doWork(nowNs: 0)
-        _ = try? publish.doWork(nowNs: 0)
+        for agent in [store, publish] as [any Agent] {
+            while ((try? agent.doWork(nowNs: 0)) ?? 0) > 0 {}
+        }
         logRunner?.stop()
         logRunner = nil
-        _ = try? logDrain.doWork(nowNs: 0)
+        while ((try? logDrain.doWork(nowNs: 0)) ?? 0) > 0 {}
     }
 
     /// Latency percentiles per hop and end to end. Call after `stop()` (takes both buffers).

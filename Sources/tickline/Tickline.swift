@@ -122,6 +122,9 @@ struct BenchPipeline: ParsableCommand {
     @Option(help: "Ticks per second (0 = as fast as the pipeline takes them: measures throughput, not latency).")
     var rate: Int = 100_000
 
+    @Option(help: "Ticks the parse stage takes per duty cycle (1 = run each tick to completion; larger = more throughput, more queueing).")
+    var batch: Int?
+
     @Flag(help: "Print one JSON object instead of the table.")
     var json = false
 
@@ -129,8 +132,12 @@ struct BenchPipeline: ParsableCommand {
     var timeout: Int = 120
 
     func run() throws {
-        let configuration = try options.resolve()
+        var configuration = try options.resolve()
         guard ticks > 0, rate >= 0 else { fail("--ticks must be > 0 and --rate ≥ 0") }
+        if let batch {
+            guard batch >= 1, batch <= 4096 else { fail("--batch must be in 1...4096") }
+            configuration.pipeline.parseBatch = batch
+        }
         let report = try runPipeline(configuration, ticks: ticks, rate: rate, timeoutSeconds: timeout)
         print(json ? report.json : report.table, terminator: json ? "\n" : "")
     }

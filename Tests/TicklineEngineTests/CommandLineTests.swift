@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+
+/// The `tickline` binary's contract: bad layouts are one line on stderr and exit status 2,
+/// before any thread starts; `bench pipeline --json` prints the documented members.
+@Suite struct CommandLineTests {
+    static var binary: URL { repositoryRoot.appendingPathComponent(".build/debug/tickline") }
+
+    func run(_ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = Self.binary
+        p.arguments = args
+        p.currentDirectoryURL = repositoryRoot
+        var env = ProcessInfo.processInfo.environment
+        env.merge(environment) { $1 }
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    @Test func unknownPresetExits2() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build tickline first")
+        let r = try run(["bench", "pipeline", "--layout", "turbo", "--ticks", "10"])
+        #expect(r.status == 2)
+        #expect(r.err == "tickline: error: unknown layout preset 'turbo' (known: dedicated, fused-1, split-2)\n")
+        #expect(r.out.isEmpty)
+    }
+
+    @Test func badLayoutFileNamesFileAndLine() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build tickline first")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tickline-cli-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("bad.toml")
+        try """
+        [layout]
+        [[layout.thread]]
+        name = "all"
+        stages = ["parse", "indicator", "signal", "risk", "order", "store", "publish"]
+        cpu = 4096
+        idle = "yield"
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let r = try run(["bench", "pipeline", "--layout", file.path, "--ticks", "10"])
+        #expect(r.status == 2)
+        #expect(r.err.hasPrefix("tickline: error: \(file.path):2: thread 'all' is pinned to CPU 4096"))
+        #expect(r.err.split(separator: "\n").count == 1)
+    }
+
+    @Test func benchPipelineJSON() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build tickline first")
+        let r = try run(["bench", "pipeline", "--layout", "fused-1", "--idle", "yield", "--ticks", "20000",
+                         "--rate", "100000", "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let e2e = try #require(json["end_to_end"] as? [String: Any])
+        for key in ["p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns", "messages_per_s"] {
+            #expect(e2e[key] is Int, "end_to_end.\(key)")
+        }
+        #expect(e2e["count"] as? Int == 20_000)
+        let hops = try #require(json["hops"] as? [String: [String: Any]])
+        #expect(Set(hops.keys) == ["ingress_to_indicator", "ingress_to_signal", "ingress_to_risk", "ingress_to_order"])
+        for (_, h) in hops { #expect(h["p99_ns"] is Int && h["messages_per_s"] is Int) }
+    }
+}
