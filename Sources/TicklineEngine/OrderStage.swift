@@ -20,10 +20,14 @@ public final class OrderStage<C: NanoClock>: Agent {
     public let handedOffCounter = Atomic<Int>(0)
     public private(set) var sideChannelOverflows = 0
     var nextTradeID: Int64 = 0
+    let journal: SPSCRing<JournalRecord>
+    let events: SPSCRing<EngineEvent>
 
     public init(rings: PipelineRings, clock: C) {
         self.rings = rings
         self.clock = clock
+        self.journal = rings.journal(.order)
+        self.events = rings.events(.order)
     }
 
     public func doWork(nowNs: UInt64) throws -> Int {
@@ -38,11 +42,11 @@ public final class OrderStage<C: NanoClock>: Agent {
             let report = fill(intent.pointee)
             slot.initialize(to: report)
             reports.publish()
-            if !rings.journal(.order).tryPush(JournalRecord(producer: .order, sequence: UInt64(nextTradeID),
+            if !journal.tryPush(JournalRecord(producer: .order, sequence: UInt64(nextTradeID),
                                                             body: .execution(report))) {
                 sideChannelOverflows &+= 1
             }
-            if !rings.events(.order).tryPush(EngineEvent(producer: .order, timeNs: nowNs, body: .execution(report))) {
+            if !events.tryPush(EngineEvent(producer: .order, timeNs: nowNs, body: .execution(report))) {
                 sideChannelOverflows &+= 1
             }
             return true

@@ -23,6 +23,7 @@ public final class ParseStage<C: NanoClock>: Agent {
     var source: SyntheticTickSource
     var startNs: UInt64 = 0
     var journalSequence: UInt64 = 0
+    let journal: SPSCRing<JournalRecord>
 
     public init(rings: PipelineRings, clock: C, source: SyntheticTickSource, totalTicks: Int, ticksPerSecond: Int) {
         self.rings = rings
@@ -31,6 +32,7 @@ public final class ParseStage<C: NanoClock>: Agent {
         self.totalTicks = totalTicks
         self.ticksPerSecond = ticksPerSecond
         self.log = rings.log(.parse)
+        self.journal = rings.journal(.parse)
     }
 
     public var isFinished: Bool { emitted >= totalTicks }
@@ -57,7 +59,7 @@ public final class ParseStage<C: NanoClock>: Agent {
             rings.marketToIndicator.publish()
             if case .klineClosed(let k) = event.body {
                 journalSequence &+= 1
-                if !rings.journal(.parse).tryPush(
+                if !journal.tryPush(
                     JournalRecord(producer: .parse, sequence: journalSequence, body: .candle(event.symbol, k)))
                 {
                     journalOverflows &+= 1

@@ -14,6 +14,8 @@ public final class RiskStage<C: NanoClock>: Agent {
     public let clock: C
     public let latency = LatencyRecorder(name: "ingress_to_risk")
     public let log: StageLog
+    let journal: SPSCRing<JournalRecord>
+    let events: SPSCRing<EngineEvent>
     public private(set) var signalsHandled = 0
     public private(set) var pricesSeen = 0
     public private(set) var fills = 0
@@ -30,6 +32,8 @@ public final class RiskStage<C: NanoClock>: Agent {
         self.rings = rings
         self.clock = clock
         self.log = rings.log(.risk)
+        self.journal = rings.journal(.risk)
+        self.events = rings.events(.risk)
         self.lastPrice = [Price](repeating: .zero, count: symbolCount)
     }
 
@@ -92,15 +96,15 @@ public final class RiskStage<C: NanoClock>: Agent {
     }
 
     func sideChannel(_ record: JournalRecord, _ event: EngineEvent?) {
-        if !rings.journal(.risk).tryPush(record) { sideChannelOverflows &+= 1 }
-        if let event, !rings.events(.risk).tryPush(event) { sideChannelOverflows &+= 1 }
+        if !journal.tryPush(record) { sideChannelOverflows &+= 1 }
+        if let event, !events.tryPush(event) { sideChannelOverflows &+= 1 }
     }
 
     func apply(_ command: Command, nowNs: UInt64) {
         switch command.kind {
         case .setGlobalTrading, .setAccountTrading:
             tradingEnabled = command.enabled
-            _ = rings.events(.risk).tryPush(EngineEvent(
+            _ = events.tryPush(EngineEvent(
                 producer: .risk, timeNs: nowNs,
                 body: .tradingSwitched(account: command.account, isGlobal: command.kind == .setGlobalTrading,
                                        enabled: command.enabled)))

@@ -14,17 +14,19 @@ public final class SignalStage<C: NanoClock>: Agent {
     public private(set) var handled = 0
     public private(set) var sideChannelOverflows = 0
     var nextSignalID: UInt64 = 0
+    let journal: SPSCRing<JournalRecord>
+    let events: SPSCRing<EngineEvent>
 
     public init(rings: PipelineRings, clock: C) {
         self.rings = rings
         self.clock = clock
+        self.journal = rings.journal(.signal)
+        self.events = rings.events(.signal)
     }
 
     public func doWork(nowNs: UInt64) throws -> Int {
         latency.serviceSwap()
         let out = rings.signalToRisk
-        let journal = rings.journal(.signal)
-        let events = rings.events(.signal)
         let n = rings.indicatorToSignal.drain(limit: 64) { update in
             guard let slot = out.tryClaim() else { return false }
             latency.record(clock.nowNs() &- update.pointee.ingressNs)
