@@ -99,6 +99,7 @@ public final class AgentRunner<A: Agent, I: IdleStrategy>: Runner, @unchecked Se
 
     public func stop() {
         stopRequested.store(true, ordering: .releasing)
+        idleStrategy.wakeUp()
         if let t = thread {
             OSThread.join(t)
             thread = nil

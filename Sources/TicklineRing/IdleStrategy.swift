@@ -15,6 +15,12 @@ public protocol IdleStrategy {
     mutating func reset()
     /// True when the strategy never gives the core away (counts against the core budget).
     static var isBusySpinning: Bool { get }
+    /// Wakes a thread parked in this strategy (any thread may call it): used to stop promptly.
+    func wakeUp()
+}
+
+extension IdleStrategy {
+    public func wakeUp() {}
 }
 
 /// Spin with the CPU's pause hint. Lowest latency; owns its core.
@@ -102,6 +108,8 @@ public struct BackoffIdleStrategy: IdleStrategy {
     }
 
     public static var isBusySpinning: Bool { false }
+
+    public func wakeUp() { wakeSignal?.wake() }
 }
 
 /// Park until woken (or until the timeout, so a missed wake-up costs bounded latency).
@@ -120,6 +128,8 @@ public struct ParkingIdleStrategy: IdleStrategy {
     }
     @inlinable public mutating func reset() {}
     public static var isBusySpinning: Bool { false }
+
+    public func wakeUp() { wakeSignal.wake() }
 }
 
 /// A futex word a parked consumer sleeps on and producers poke.

@@ -109,9 +109,16 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     /// the ring is full.
     @inlinable @inline(__always)
     public func tryPush(_ value: Element) -> Bool {
-        guard let slot = tryClaim() else { return false }
-        slot.initialize(to: value)
-        publish()
+        let t = tail.pointee.load(ordering: .relaxed)
+        if t &- cachedHead.pointee == capacity {
+            cachedHead.pointee = head.pointee.load(ordering: .acquiring)
+            if t &- cachedHead.pointee == capacity {
+                countFullEvent()
+                return false
+            }
+        }
+        (slots + (t & mask)).initialize(to: value)
+        tail.pointee.store(t &+ 1, ordering: .releasing)
         return true
     }
 
@@ -187,7 +194,15 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     /// Removes the oldest message into `value`; false when empty.
     @inlinable @inline(__always)
     public func tryPop(into value: inout Element) -> Bool {
-        drain(limit: 1) { value = $0.pointee; return true } == 1
+        if dropsOldest { return drainClaimingEach(limit: 1) { value = $0.pointee; return true } == 1 }
+        let h = head.pointee.load(ordering: .relaxed)
+        if h == cachedTail.pointee {
+            cachedTail.pointee = tail.pointee.load(ordering: .acquiring)
+            if h == cachedTail.pointee { return false }
+        }
+        value = slots[h & mask]
+        head.pointee.store(h &+ 1, ordering: .releasing)
+        return true
     }
 
     /// Hands up to `limit` messages, oldest first, to `handler` and releases them with one store.
