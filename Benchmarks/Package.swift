@@ -1,0 +1,76 @@
+// swift-tools-version: 6.1
+// Tickline benchmarks: a nested package so that the main package (and CI's `swift build`) never
+// pays for ordo-one/benchmark. See README.md in this folder.
+import PackageDescription
+
+/// The main package is `.package(path: "..")`, whose package identity is the name of the folder
+/// it sits in ("main" in the usual checkout, but CI clones elsewhere), lowercased.
+let mainPackage = String(#filePath.split(separator: "/").dropLast(2).last ?? "main").lowercased()
+
+let package = Package(
+    name: "TicklineBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: ".."),
+        // MallocInterposer only: the default RuntimeInterposer trait needs swift-runtime-interposer,
+        // which the local mirror lacks, and ARC metrics crash on Swift 6.3 Linux (PLATFORM-NOTES G8).
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // The C reference ring (same design as SPSCRing) and the C side of every comparison, plus
+        // pinning / rdtsc / clock_gettime helpers. SwiftPM already compiles C with clang -O2 in
+        // release (checked with -v); the flag pins the level the baseline is quoted at, should that
+        // default change. (gcc -O2 builds of the same ring ran ~3x slower: PLATFORM-NOTES 3.)
+        .target(
+            name: "CRingBaseline",
+            cSettings: [.unsafeFlags(["-O2"], .when(configuration: .release))]),
+
+        // Swift side of the comparisons, shared by RingBenchmarks and RingCompare: Msg64, the
+        // mutex-guarded queue baseline, pinned threads, and the Swift mirrors of the C loops.
+        .target(
+            name: "RingBenchSupport",
+            dependencies: [
+                "CRingBaseline",
+                .product(name: "TicklineRing", package: mainPackage),
+            ]),
+
+        // package-benchmark suite: `swift package --allow-writing-to-package-directory benchmark`.
+        .executableTarget(
+            name: "RingBenchmarks",
+            dependencies: [
+                "RingBenchSupport",
+                "CRingBaseline",
+                .product(name: "TicklineRing", package: mainPackage),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/RingBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+
+        // Interleaved Swift-vs-C comparison in one process: `swift run -c release RingCompare`.
+        .executableTarget(
+            name: "RingCompare",
+            dependencies: [
+                "RingBenchSupport",
+                "CRingBaseline",
+                .product(name: "TicklineRing", package: mainPackage),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]),
+
+        // Tick-to-order through the five stages: fused on one thread (malloc count) and the
+        // split-2 layout on two threads (throughput).
+        .executableTarget(
+            name: "PipelineBenchmarks",
+            dependencies: [
+                .product(name: "TicklineEngine", package: mainPackage),
+                .product(name: "TicklineConfig", package: mainPackage),
+                .product(name: "TicklineRing", package: mainPackage),
+                .product(name: "TicklineCore", package: mainPackage),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/PipelineBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+    ]
+)
