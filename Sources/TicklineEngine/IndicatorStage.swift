@@ -12,20 +12,23 @@ public final class IndicatorStage<C: NanoClock>: Agent {
     public let clock: C
     public let latency = LatencyRecorder(name: "ingress_to_indicator")
     public private(set) var handled = 0
+    let input: SPSCRingHandle<MarketEvent>
+    let output: SPSCRingHandle<IndicatorUpdate>
 
     public init(rings: PipelineRings, clock: C) {
         self.rings = rings
         self.clock = clock
+        self.input = rings.marketToIndicator.handle
+        self.output = rings.indicatorToSignal.handle
     }
 
     public func doWork(nowNs: UInt64) throws -> Int {
         latency.serviceSwap()
-        let out = rings.indicatorToSignal
-        let n = rings.marketToIndicator.drain(limit: 64) { event in
-            guard let slot = out.tryClaim() else { return false }
+        let n = input.drain(limit: 64) { event in
+            guard let slot = output.tryClaim() else { return false }
             latency.record(clock.nowNs() &- event.pointee.ingressNs)
             slot.initialize(to: update(for: event.pointee))
-            out.publish()
+            output.publish()
             return true
         }
         handled &+= n

@@ -20,21 +20,24 @@ public final class OrderStage<C: NanoClock>: Agent {
     public let handedOffCounter = Atomic<Int>(0)
     public private(set) var sideChannelOverflows = 0
     var nextTradeID: Int64 = 0
-    let journal: SPSCRing<JournalRecord>
-    let events: SPSCRing<EngineEvent>
+    let input: SPSCRingHandle<OrderIntent>
+    let reports: SPSCRingHandle<ExecutionReport>
+    let journal: SPSCRingHandle<JournalRecord>
+    let events: SPSCRingHandle<EngineEvent>
 
     public init(rings: PipelineRings, clock: C) {
         self.rings = rings
         self.clock = clock
-        self.journal = rings.journal(.order)
-        self.events = rings.events(.order)
+        self.input = rings.riskToOrder.handle
+        self.reports = rings.executionsToRisk.handle
+        self.journal = rings.journal(.order).handle
+        self.events = rings.events(.order).handle
     }
 
     public func doWork(nowNs: UInt64) throws -> Int {
         latency.serviceSwap()
         endToEnd.serviceSwap()
-        let reports = rings.executionsToRisk
-        let n = rings.riskToOrder.drain(limit: 64) { intent in
+        let n = input.drain(limit: 64) { intent in
             guard let slot = reports.tryClaim() else { return false }
             latency.record(clock.nowNs() &- intent.pointee.ingressNs)
             handOff(intent.pointee)

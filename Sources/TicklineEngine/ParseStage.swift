@@ -23,7 +23,9 @@ public final class ParseStage<C: NanoClock>: Agent {
     var source: SyntheticTickSource
     var startNs: UInt64 = 0
     var journalSequence: UInt64 = 0
-    let journal: SPSCRing<JournalRecord>
+    let output: SPSCRingHandle<MarketEvent>
+    let prices: SPSCRingHandle<MarketEvent>
+    let journal: SPSCRingHandle<JournalRecord>
 
     public init(rings: PipelineRings, clock: C, source: SyntheticTickSource, totalTicks: Int, ticksPerSecond: Int) {
         self.rings = rings
@@ -32,7 +34,9 @@ public final class ParseStage<C: NanoClock>: Agent {
         self.totalTicks = totalTicks
         self.ticksPerSecond = ticksPerSecond
         self.log = rings.log(.parse)
-        self.journal = rings.journal(.parse)
+        self.output = rings.marketToIndicator.handle
+        self.prices = rings.pricesToRisk.handle
+        self.journal = rings.journal(.parse).handle
     }
 
     public var isFinished: Bool { emitted >= totalTicks }
@@ -52,11 +56,11 @@ public final class ParseStage<C: NanoClock>: Agent {
         let batch = min(due &- emitted, maxBatch)
         var n = 0
         while n < batch {
-            guard let slot = rings.marketToIndicator.tryClaim() else { break }
+            guard let slot = output.tryClaim() else { break }
             let now = clock.nowNs()
             let event = source.next(ingressNs: now, eventTimeMs: clock.wallTimeMs())
             slot.initialize(to: event)
-            rings.marketToIndicator.publish()
+            output.publish()
             if case .klineClosed(let k) = event.body {
                 journalSequence &+= 1
                 if !journal.tryPush(
@@ -65,7 +69,7 @@ public final class ParseStage<C: NanoClock>: Agent {
                     journalOverflows &+= 1
                 }
             } else {
-                _ = rings.pricesToRisk.offer(event)
+                _ = prices.offer(event)
             }
             n &+= 1
         }

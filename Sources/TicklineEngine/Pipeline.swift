@@ -20,8 +20,8 @@ public final class Pipeline {
     public let signal: SignalStage<LiveClock>
     public let risk: RiskStage<LiveClock>
     public let order: OrderStage<LiveClock>
-    public let store: SideChannelDrainAgent<JournalRecord>
-    public let publish: SideChannelDrainAgent<EngineEvent>
+    public let store: CountingDrainAgent
+    public let publish: CountingDrainAgent
     public let logDrain: LogDrainAgent
     public private(set) var runners: [any Runner] = []
     private var logRunner: (any Runner)?
@@ -47,8 +47,8 @@ public final class Pipeline {
         signal = SignalStage(rings: rings, clock: clock)
         risk = RiskStage(rings: rings, clock: clock, symbolCount: settings.symbols.count)
         order = OrderStage(rings: rings, clock: clock)
-        store = SideChannelDrainAgent(roleName: "store", rings: rings.journalRings)
-        publish = SideChannelDrainAgent(roleName: "publish", rings: rings.eventRings)
+        store = CountingDrainAgent(roleName: "store", journalRings: rings.journalRings)
+        publish = CountingDrainAgent(roleName: "publish", eventRings: rings.eventRings)
         logDrain = LogDrainAgent(rings: rings.logRings, logger: logger)
     }
 

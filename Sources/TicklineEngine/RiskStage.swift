@@ -14,8 +14,14 @@ public final class RiskStage<C: NanoClock>: Agent {
     public let clock: C
     public let latency = LatencyRecorder(name: "ingress_to_risk")
     public let log: StageLog
-    let journal: SPSCRing<JournalRecord>
-    let events: SPSCRing<EngineEvent>
+    let commands: SPSCRingHandle<Command>
+    let storeStatus: SPSCRingHandle<StoreStatus>
+    let prices: SPSCRingHandle<MarketEvent>
+    let executions: SPSCRingHandle<ExecutionReport>
+    let signals: SPSCRingHandle<Signal>
+    let output: SPSCRingHandle<OrderIntent>
+    let journal: SPSCRingHandle<JournalRecord>
+    let events: SPSCRingHandle<EngineEvent>
     public private(set) var signalsHandled = 0
     public private(set) var pricesSeen = 0
     public private(set) var fills = 0
@@ -32,33 +38,38 @@ public final class RiskStage<C: NanoClock>: Agent {
         self.rings = rings
         self.clock = clock
         self.log = rings.log(.risk)
-        self.journal = rings.journal(.risk)
-        self.events = rings.events(.risk)
+        self.commands = rings.commandsToRisk.handle
+        self.storeStatus = rings.storeStatusToRisk.handle
+        self.prices = rings.pricesToRisk.handle
+        self.executions = rings.executionsToRisk.handle
+        self.signals = rings.signalToRisk.handle
+        self.output = rings.riskToOrder.handle
+        self.journal = rings.journal(.risk).handle
+        self.events = rings.events(.risk).handle
         self.lastPrice = [Price](repeating: .zero, count: symbolCount)
     }
 
     public func doWork(nowNs: UInt64) throws -> Int {
         latency.serviceSwap()
         var work = 0
-        work &+= rings.commandsToRisk.drain(limit: 16) { apply($0.pointee, nowNs: nowNs); return true }
-        work &+= rings.storeStatusToRisk.drain(limit: 16) {
+        work &+= commands.drain(limit: 16) { apply($0.pointee, nowNs: nowNs); return true }
+        work &+= storeStatus.drain(limit: 16) {
             storeDegraded = $0.pointee.state == .degraded
             return true
         }
-        work &+= rings.pricesToRisk.drain(limit: 256) { event in
+        work &+= prices.drain(limit: 256) { event in
             if let p = event.pointee.lastPrice, event.pointee.symbol.index < lastPrice.count {
                 lastPrice[event.pointee.symbol.index] = p
             }
             pricesSeen &+= 1
             return true
         }
-        work &+= rings.executionsToRisk.drain(limit: 64) { report in
+        work &+= executions.drain(limit: 64) { report in
             if report.pointee.kind == .filled { fills &+= 1 }
             return true
         }
-        let out = rings.riskToOrder
-        let n = rings.signalToRisk.drain(limit: 64) { signal in
-            guard let slot = out.tryClaim() else { return false }
+        let n = signals.drain(limit: 64) { signal in
+            guard let slot = output.tryClaim() else { return false }
             latency.record(clock.nowNs() &- signal.pointee.ingressNs)
             decide(signal.pointee, into: slot, nowNs: nowNs)
             return true
@@ -91,7 +102,7 @@ public final class RiskStage<C: NanoClock>: Agent {
                                  side: signal.direction == .long ? .buy : .sell, type: .market,
                                  quantity: Quantity(raw: 1))
         slot.initialize(to: intent)
-        rings.riskToOrder.publish()
+        output.publish()
         sideChannel(JournalRecord(producer: .risk, sequence: journalSequence, body: .order(intent)), nil)
     }
 

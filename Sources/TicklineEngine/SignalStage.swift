@@ -14,25 +14,28 @@ public final class SignalStage<C: NanoClock>: Agent {
     public private(set) var handled = 0
     public private(set) var sideChannelOverflows = 0
     var nextSignalID: UInt64 = 0
-    let journal: SPSCRing<JournalRecord>
-    let events: SPSCRing<EngineEvent>
+    let input: SPSCRingHandle<IndicatorUpdate>
+    let output: SPSCRingHandle<Signal>
+    let journal: SPSCRingHandle<JournalRecord>
+    let events: SPSCRingHandle<EngineEvent>
 
     public init(rings: PipelineRings, clock: C) {
         self.rings = rings
         self.clock = clock
-        self.journal = rings.journal(.signal)
-        self.events = rings.events(.signal)
+        self.input = rings.indicatorToSignal.handle
+        self.output = rings.signalToRisk.handle
+        self.journal = rings.journal(.signal).handle
+        self.events = rings.events(.signal).handle
     }
 
     public func doWork(nowNs: UInt64) throws -> Int {
         latency.serviceSwap()
-        let out = rings.signalToRisk
-        let n = rings.indicatorToSignal.drain(limit: 64) { update in
-            guard let slot = out.tryClaim() else { return false }
+        let n = input.drain(limit: 64) { update in
+            guard let slot = output.tryClaim() else { return false }
             latency.record(clock.nowNs() &- update.pointee.ingressNs)
             let s = signal(for: update.pointee, eventTimeMs: clock.wallTimeMs())
             slot.initialize(to: s)
-            out.publish()
+            output.publish()
             if !journal.tryPush(JournalRecord(producer: .signal, sequence: s.signalID, body: .signal(s))) {
                 sideChannelOverflows &+= 1
             }

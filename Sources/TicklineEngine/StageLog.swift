@@ -7,11 +7,11 @@ import TicklineRing
 /// trading.
 public struct StageLog {
     public let stage: StageID
-    public let ring: SPSCRing<LogRecord>
+    public let ring: SPSCRingHandle<LogRecord>
 
     public init(stage: StageID, ring: SPSCRing<LogRecord>) {
         self.stage = stage
-        self.ring = ring
+        self.ring = ring.handle
     }
 
     @inlinable

@@ -31,10 +31,17 @@ extension Agent {
 public final class CompositeAgent: Agent {
     public let agents: [any Agent]
     public let roleName: String
+    /// One trampoline per agent, reached without reference counting: `agents` and `trampolines`
+    /// keep everything alive, and the duty cycle must not retain and release each agent every
+    /// time round (an existential call does).
+    private let trampolines: [AgentTrampoline]
+    private let unmanaged: [Unmanaged<AgentTrampoline>]
 
     public init(_ agents: [any Agent], roleName: String? = nil) {
         precondition(!agents.isEmpty, "CompositeAgent needs at least one agent")
         self.agents = agents
+        self.trampolines = agents.map { makeTrampoline($0) }
+        self.unmanaged = trampolines.map { Unmanaged.passUnretained($0) }
         self.roleName = roleName ?? agents.map(\.roleName).joined(separator: "+")
     }
 
@@ -47,12 +54,14 @@ public final class CompositeAgent: Agent {
     public func doWork(nowNs: UInt64) throws -> Int {
         var work = 0
         var firstError: (any Error)?
-        for a in agents {
+        var i = 0
+        while i < unmanaged.count {
             do {
-                work &+= try a.doWork(nowNs: nowNs)
+                work &+= try unmanaged[i]._withUnsafeGuaranteedRef { try $0.doWork(nowNs: nowNs) }
             } catch {
                 if firstError == nil { firstError = error }
             }
+            i &+= 1
         }
         if let firstError { throw firstError }
         return work
@@ -62,6 +71,22 @@ public final class CompositeAgent: Agent {
         for a in agents.reversed() { a.onClose() }
     }
 }
+
+/// Calls one agent's `doWork` through a class vtable and an unretained reference.
+class AgentTrampoline {
+    func doWork(nowNs: UInt64) throws -> Int { 0 }
+}
+
+final class AgentTrampolineFor<A: Agent>: AgentTrampoline {
+    let agent: Unmanaged<A>
+    init(_ agent: A) { self.agent = .passUnretained(agent) }
+    override func doWork(nowNs: UInt64) throws -> Int {
+        try agent._withUnsafeGuaranteedRef { try $0.doWork(nowNs: nowNs) }
+    }
+}
+
+/// Opens the existential, so the trampoline knows the agent's concrete type.
+func makeTrampoline<A: Agent>(_ agent: A) -> AgentTrampoline { AgentTrampolineFor(agent) }
 
 /// Drives an agent on the caller's thread (Agrona's `AgentInvoker`): tests, single-threaded
 /// replay and deterministic simulation, with time from any clock.

@@ -35,28 +35,14 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
         case dropOldest
     }
 
-    public let capacity: Int
+    /// The ring's memory without ownership: what stages keep and call (no reference counting).
+    public let handle: SPSCRingHandle<Element>
     public let policy: FullPolicy
     public let name: String
-
-    @usableFromInline let mask: Int
-    @usableFromInline let dropsOldest: Bool
-    @usableFromInline let slots: UnsafeMutablePointer<Element>
-    @usableFromInline let control: UnsafeMutableRawPointer
-
-    // Producer cache line (offset 0): tail, the producer's copy of head, counters it alone writes.
-    @usableFromInline let tail: UnsafeMutablePointer<Atomic<Int>>
-    @usableFromInline let cachedHead: UnsafeMutablePointer<Int>
-    @usableFromInline let fullEvents: UnsafeMutablePointer<Atomic<Int>>
-    @usableFromInline let drops: UnsafeMutablePointer<Atomic<Int>>
-    // Consumer cache line (offset 128): head and the consumer's copy of tail.
-    @usableFromInline let head: UnsafeMutablePointer<Atomic<Int>>
-    @usableFromInline let cachedTail: UnsafeMutablePointer<Int>
+    public var capacity: Int { handle.capacity }
 
     private let slotBytes: Int
     private let numaAllocated: Bool
-
-    static var controlBytes: Int { 256 }
 
     /// - Parameters:
     ///   - capacity: a power of two ≥ 2 (checked: a programmer error otherwise).
@@ -65,26 +51,15 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     public init(capacity: Int, policy: FullPolicy = .wait, name: String = "ring") {
         precondition(capacity >= 2 && capacity & (capacity - 1) == 0,
                      "SPSCRing capacity must be a power of two ≥ 2, got \(capacity)")
-        self.capacity = capacity
-        self.mask = capacity - 1
         self.policy = policy
-        self.dropsOldest = policy == .dropOldest
         self.name = name
-
-        control = UnsafeMutableRawPointer.allocate(byteCount: Self.controlBytes, alignment: 64)
-        control.initializeMemory(as: UInt8.self, repeating: 0, count: Self.controlBytes)
-        tail = control.bindMemory(to: Atomic<Int>.self, capacity: 1)
-        tail.initialize(to: Atomic(0))
-        cachedHead = (control + 8).bindMemory(to: Int.self, capacity: 1)
-        fullEvents = (control + 16).bindMemory(to: Atomic<Int>.self, capacity: 1)
-        fullEvents.initialize(to: Atomic(0))
-        drops = (control + 24).bindMemory(to: Atomic<Int>.self, capacity: 1)
-        drops.initialize(to: Atomic(0))
-        head = (control + 128).bindMemory(to: Atomic<Int>.self, capacity: 1)
-        head.initialize(to: Atomic(0))
-        cachedTail = (control + 136).bindMemory(to: Int.self, capacity: 1)
-
+        let control = UnsafeMutableRawPointer.allocate(byteCount: SPSCRingHandle<Element>.controlBytes, alignment: 64)
+        control.initializeMemory(as: UInt8.self, repeating: 0, count: SPSCRingHandle<Element>.controlBytes)
+        for offset in [SPSCRingLayout.tail, SPSCRingLayout.fullEvents, SPSCRingLayout.drops, SPSCRingLayout.head] {
+            (control + offset).bindMemory(to: Atomic<Int>.self, capacity: 1).initialize(to: Atomic(0))
+        }
         slotBytes = capacity * MemoryLayout<Element>.stride
+        let slots: UnsafeMutablePointer<Element>
         if NUMATopology.nodeCount > 1, let p = numa_alloc_local(slotBytes) {
             slots = p.bindMemory(to: Element.self, capacity: capacity)
             numaAllocated = true
@@ -93,15 +68,96 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
                 .bindMemory(to: Element.self, capacity: capacity)
             numaAllocated = false
         }
+        handle = SPSCRingHandle(slots: slots, control: control, capacity: capacity,
+                                dropsOldest: policy == .dropOldest)
     }
 
     deinit {
         if numaAllocated {
-            numa_free(UnsafeMutableRawPointer(slots), slotBytes)
+            numa_free(UnsafeMutableRawPointer(handle.slots), slotBytes)
         } else {
-            UnsafeMutableRawPointer(slots).deallocate()
+            UnsafeMutableRawPointer(handle.slots).deallocate()
         }
-        control.deallocate()
+        handle.control.deallocate()
+    }
+
+    // Forwarders, so that code holding the ring itself reads the same as code holding a handle.
+    @inlinable @inline(__always) public func tryPush(_ value: Element) -> Bool { handle.tryPush(value) }
+    @inlinable @inline(__always) public func tryClaim() -> UnsafeMutablePointer<Element>? { handle.tryClaim() }
+    @inlinable @inline(__always) public func publish() { handle.publish() }
+    @inlinable public func pushDroppingOldest(_ value: Element) { handle.pushDroppingOldest(value) }
+    @inlinable @inline(__always) public func offer(_ value: Element) -> Bool { handle.offer(value) }
+    @inlinable @inline(__always) public func tryPop(into value: inout Element) -> Bool { handle.tryPop(into: &value) }
+    @inlinable @inline(__always)
+    public func drain(limit: Int, _ handler: (UnsafePointer<Element>) -> Bool) -> Int {
+        handle.drain(limit: limit, handler)
+    }
+
+    public var publishedCount: Int { handle.publishedCount }
+    public var consumedCount: Int { handle.consumedCount }
+    public var count: Int { handle.count }
+    public var isEmpty: Bool { handle.count == 0 }
+    public var fullEventCount: Int { handle.fullEventCount }
+    public var dropCount: Int { handle.dropCount }
+}
+
+/// Byte offsets inside a ring's 256-byte control block: the producer's cache line at 0, the
+/// consumer's at 128 (adjacent-line prefetch pairs lines 64 bytes apart).
+@usableFromInline
+enum SPSCRingLayout {
+    @usableFromInline static let tail = 0  // producer position (Atomic<Int>)
+    @usableFromInline static let cachedHead = 8  // producer's copy of head (Int)
+    @usableFromInline static let fullEvents = 16  // producer-written counter (Atomic<Int>)
+    @usableFromInline static let drops = 24  // drop counter (Atomic<Int>, both sides add)
+    @usableFromInline static let head = 128  // consumer position (Atomic<Int>)
+    @usableFromInline static let cachedTail = 136  // consumer's copy of tail (Int)
+}
+
+/// Counts a full event. Out of line and not generic: a cold path that must not bloat callers.
+@inline(never) @usableFromInline
+func spscRingCountFullEvent(_ control: UnsafeMutableRawPointer) {
+    (control + SPSCRingLayout.fullEvents).assumingMemoryBound(to: Atomic<Int>.self).pointee
+        .add(1, ordering: .relaxed)
+}
+
+/// A non-owning view of an `SPSCRing`'s memory, with every ring operation.
+///
+/// A plain struct of pointers and constants, so a stage that stores one pays no reference
+/// counting per message. Valid while the `SPSCRing` that made it is alive: the engine keeps all
+/// rings alive for the life of the data plane.
+@frozen
+public struct SPSCRingHandle<Element: BitwiseCopyable>: @unchecked Sendable {
+    @usableFromInline let slots: UnsafeMutablePointer<Element>
+    @usableFromInline let control: UnsafeMutableRawPointer
+    @usableFromInline let mask: Int
+    public let capacity: Int
+    @usableFromInline let dropsOldest: Bool
+
+    static var controlBytes: Int { 256 }
+
+    @usableFromInline
+    init(slots: UnsafeMutablePointer<Element>, control: UnsafeMutableRawPointer, capacity: Int, dropsOldest: Bool) {
+        self.slots = slots
+        self.control = control
+        self.capacity = capacity
+        self.mask = capacity - 1
+        self.dropsOldest = dropsOldest
+    }
+
+    @inlinable @inline(__always) var tail: UnsafeMutablePointer<Atomic<Int>> {
+        (control + SPSCRingLayout.tail).assumingMemoryBound(to: Atomic<Int>.self)
+    }
+    @inlinable @inline(__always) var cachedHead: UnsafeMutablePointer<Int> {
+        (control + SPSCRingLayout.cachedHead).assumingMemoryBound(to: Int.self)
+    }
+    @inlinable @inline(__always) var drops: UnsafeMutablePointer<Atomic<Int>> {
+        (control + SPSCRingLayout.drops).assumingMemoryBound(to: Atomic<Int>.self)
+    }
+    @inlinable @inline(__always) var head: UnsafeMutablePointer<Atomic<Int>> {
+        (control + SPSCRingLayout.head).assumingMemoryBound(to: Atomic<Int>.self)
+    }
+    @inlinable @inline(__always) var cachedTail: UnsafeMutablePointer<Int> {
+        (control + SPSCRingLayout.cachedTail).assumingMemoryBound(to: Int.self)
     }
 
     // MARK: Producer side (one thread only)
@@ -152,7 +208,7 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     /// Only for `.dropOldest` rings.
     @inlinable
     public func pushDroppingOldest(_ value: Element) {
-        precondition(dropsOldest, "pushDroppingOldest on a .wait ring (\(name))")
+        precondition(dropsOldest, "pushDroppingOldest on a .wait ring")
         let t = tail.pointee.load(ordering: .relaxed)
         if t &- cachedHead.pointee == capacity {
             cachedHead.pointee = head.pointee.load(ordering: .acquiring)
@@ -185,10 +241,8 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
         return tryPush(value)
     }
 
-    @inline(never) @usableFromInline
-    func countFullEvent() {
-        fullEvents.pointee.add(1, ordering: .relaxed)
-    }
+    @inlinable @inline(__always)
+    func countFullEvent() { spscRingCountFullEvent(control) }
 
     // MARK: Consumer side (one thread only)
 
@@ -238,7 +292,7 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
         return i
     }
 
-    @inline(never) @usableFromInline
+    @inlinable @inline(never)
     func popClaiming() -> Element? {
         var result: Element?
         _ = drainClaimingEach(limit: 1) { result = $0.pointee; return true }
@@ -247,7 +301,7 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
 
     /// The `.dropOldest` consumer path: copy the slot out, then claim it with a CAS; a failed CAS
     /// means the producer took the slot back (and may be rewriting it), so the copy is discarded.
-    @usableFromInline
+    @inlinable
     func drainClaimingEach(limit: Int, _ handler: (UnsafePointer<Element>) -> Bool) -> Int {
         var handled = 0
         var h = head.pointee.load(ordering: .acquiring)
@@ -280,9 +334,10 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     public var consumedCount: Int { head.pointee.load(ordering: .relaxed) }
     /// Messages waiting (approximate while both sides run).
     public var count: Int { max(0, publishedCount &- consumedCount) }
-    public var isEmpty: Bool { count == 0 }
     /// Times the producer found the ring full.
-    public var fullEventCount: Int { fullEvents.pointee.load(ordering: .relaxed) }
+    public var fullEventCount: Int {
+        (control + SPSCRingLayout.fullEvents).assumingMemoryBound(to: Atomic<Int>.self).pointee.load(ordering: .relaxed)
+    }
     /// Messages replaced before the consumer read them (`.dropOldest` only).
     public var dropCount: Int { drops.pointee.load(ordering: .relaxed) }
 }

@@ -32,8 +32,8 @@ final class FusedHarness {
     let signal: SignalStage<ManualClock>
     let risk: RiskStage<ManualClock>
     let order: OrderStage<ManualClock>
-    let store: SideChannelDrainAgent<JournalRecord>
-    let publish: SideChannelDrainAgent<EngineEvent>
+    let store: CountingDrainAgent
+    let publish: CountingDrainAgent
     let invoker: AgentInvoker<CompositeAgent, ManualClock>
 
     init(ticks: Int, klineEvery: Int = 100) throws {
@@ -45,8 +45,8 @@ final class FusedHarness {
         signal = SignalStage(rings: rings, clock: clock)
         risk = RiskStage(rings: rings, clock: clock, symbolCount: 2)
         order = OrderStage(rings: rings, clock: clock)
-        store = SideChannelDrainAgent(roleName: "store", rings: rings.journalRings)
-        publish = SideChannelDrainAgent(roleName: "publish", rings: rings.eventRings)
+        store = CountingDrainAgent(roleName: "store", journalRings: rings.journalRings)
+        publish = CountingDrainAgent(roleName: "publish", eventRings: rings.eventRings)
         invoker = AgentInvoker(agent: CompositeAgent([parse, indicator, signal, risk, order, store, publish]), clock: clock)
         try invoker.start()
     }
