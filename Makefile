@@ -27,8 +27,8 @@ test: deps
 	swift build --build-tests
 	@set -o pipefail; start=$$(date +%s); \
 	swift test --skip-build 2>&1 | tee .build/test.log; status=$$?; \
-	echo "== per-suite wall time =="; scripts/suite-times.sh .build/test.log; \
-	echo "== swift test took $$(( $$(date +%s) - start )) s =="; exit $$status
+	echo "== swift test took $$(( $$(date +%s) - start )) s =="; \
+	scripts/suite-times.sh .build/test.log; exit $$status
 
 ## The ring tests alone under ThreadSanitizer (1 M messages in the stress test).
 test-tsan: deps
