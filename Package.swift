@@ -66,9 +66,14 @@ let package = Package(
             ],
             swiftSettings: hotPathSettings),
 
+        // Helpers shared by the test targets (real OS threads for concurrency tests).
+        .target(name: "TicklineTestSupport", path: "Tests/TicklineTestSupport"),
         .testTarget(name: "TicklineCoreTests", dependencies: ["TicklineCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TicklineRingTests", dependencies: ["TicklineRing", "TicklineCore", "CTicklineShims"]),
+        .testTarget(
+            name: "TicklineRingTests", dependencies: ["TicklineRing", "TicklineCore", "CTicklineShims", "TicklineTestSupport"]),
         .testTarget(name: "TicklineConfigTests", dependencies: ["TicklineConfig", "TicklineRing"]),
-        .testTarget(name: "TicklineEngineTests", dependencies: ["TicklineEngine", "TicklineRing", "TicklineCore", "TicklineConfig"]),
+        .testTarget(
+            name: "TicklineEngineTests",
+            dependencies: ["TicklineEngine", "TicklineRing", "TicklineCore", "TicklineConfig", "TicklineTestSupport"]),
     ]
 )

@@ -1,3 +1,4 @@
+import TicklineTestSupport
 import Testing
 import TicklineEngine
 
@@ -65,7 +66,7 @@ import Glibc
     @Test func doubleBufferedSwapLosesNothing() throws {
         let r = LatencyRecorder(name: "t")
         let total = 2_000_000
-        let owner = try EngineTestThread {
+        let owner = try TestThread {
             for i in 0..<total {
                 r.serviceSwap()
                 r.record(UInt64(i % 5_000))

@@ -1,3 +1,4 @@
+import TicklineTestSupport
 import Testing
 import TicklineCore
 import TicklineRing

@@ -4,15 +4,16 @@ import Synchronization
 import Glibc
 #endif
 
-/// A plain pthread for tests, so the ring is exercised by real OS threads as in production.
-final class TestThread: @unchecked Sendable {
+/// A plain pthread for tests, so rings and recorders are exercised by real OS threads as in
+/// production.
+public final class TestThread: @unchecked Sendable {
     private var thread = pthread_t()
     private let finished = Atomic<Bool>(false)
     private let body: () -> Void
 
-    struct CreateFailed: Error { let code: Int32 }
+    public struct CreateFailed: Error { public let code: Int32 }
 
-    init(_ body: @escaping () -> Void) throws {
+    public init(_ body: @escaping () -> Void) throws {
         self.body = body
         let box = Unmanaged.passRetained(self).toOpaque()
         let rc = pthread_create(&thread, nil, { arg in
@@ -27,6 +28,6 @@ final class TestThread: @unchecked Sendable {
         }
     }
 
-    var isFinished: Bool { finished.load(ordering: .acquiring) }
-    func join() { pthread_join(thread, nil) }
+    public var isFinished: Bool { finished.load(ordering: .acquiring) }
+    public func join() { pthread_join(thread, nil) }
 }
