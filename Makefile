@@ -22,13 +22,18 @@ release: deps
 run: release
 	.build/release/tickline run --layout $(LAYOUT) --seconds $(SECONDS_TO_RUN) $(IDLE_FLAG)
 
-## One debug build, then every test suite; per-suite times at the end.
+## One debug build, then every Swift test suite (per-suite times), then the real-client suites
+## against the simulator (Python venvs under .build/).
 test: deps
 	swift build --build-tests
 	@set -o pipefail; start=$$(date +%s); \
 	swift test --skip-build 2>&1 | tee .build/test.log; status=$$?; \
 	echo "== swift test took $$(( $$(date +%s) - start )) s =="; \
-	scripts/suite-times.sh .build/test.log; exit $$status
+	scripts/suite-times.sh .build/test.log; \
+	start=$$(date +%s); Tests/clients/run.sh 2>&1 | tee .build/clients.log; clients=$$?; \
+	echo "== real-client suites (ccxt, python-binance, message shapes, determinism) took $$(( $$(date +%s) - start )) s =="; \
+	scripts/test-summary.sh .build/test.log .build/clients.log; \
+	[ $$status -eq 0 ] && [ $$clients -eq 0 ]
 
 ## The ring tests alone under ThreadSanitizer (1 M messages in the stress test).
 test-tsan: deps

@@ -21,12 +21,16 @@ let package = Package(
         .library(name: "TicklineRing", targets: ["TicklineRing"]),
         .library(name: "TicklineEngine", targets: ["TicklineEngine"]),
         .library(name: "TicklineConfig", targets: ["TicklineConfig"]),
+        .library(name: "TicklineSim", targets: ["TicklineSim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // Thin C bindings. Each is a module map plus a shim header (see PLATFORM-NOTES G1, G3).
@@ -57,10 +61,22 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: hotPathSettings),
+        // The bundled Binance USD-M venue. Deliberately on SwiftNIO/Hummingbird and sharing no
+        // protocol code with the engine, so that one side's bug cannot hide the other's.
+        .target(
+            name: "TicklineSim",
+            dependencies: [
+                "COpenSSL",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
             name: "tickline",
             dependencies: [
-                "TicklineCore", "TicklineRing", "TicklineConfig", "TicklineEngine",
+                "TicklineCore", "TicklineRing", "TicklineConfig", "TicklineEngine", "TicklineSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -71,6 +87,7 @@ let package = Package(
         .testTarget(name: "TicklineCoreTests", dependencies: ["TicklineCore"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "TicklineRingTests", dependencies: ["TicklineRing", "TicklineCore", "CTicklineShims", "TicklineTestSupport"]),
+        .testTarget(name: "TicklineSimTests", dependencies: ["TicklineSim"]),
         .testTarget(name: "TicklineConfigTests", dependencies: ["TicklineConfig", "TicklineRing"]),
         .testTarget(
             name: "TicklineEngineTests",

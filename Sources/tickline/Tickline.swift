@@ -4,17 +4,18 @@ import TicklineConfig
 import TicklineCore
 import TicklineEngine
 import TicklineRing
+import TicklineSim
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
 @main
-struct Tickline: ParsableCommand {
+struct Tickline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tickline",
         abstract: "Tickline: an automated Binance USD-M futures trading engine.",
-        subcommands: [Run.self, Bench.self])
+        subcommands: [Run.self, Sim.self, Bench.self])
 }
 
 /// Options shared by the commands that assemble a pipeline.
@@ -140,5 +141,125 @@ struct BenchPipeline: ParsableCommand {
         }
         let report = try runPipeline(configuration, ticks: ticks, rate: rate, timeoutSeconds: timeout)
         print(json ? report.json : report.table, terminator: json ? "\n" : "")
+    }
+}
+
+struct Sim: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the bundled Binance USD-M futures exchange simulator on loopback.",
+        discussion: """
+            Serves Binance's USD-M REST API (/fapi/...), the market streams (/market/ws/<stream>, \
+            /market/stream?streams=a/b; book streams under /public/...) and user data \
+            (/private/ws?listenKey=KEY). Prints "listening on http://HOST:PORT" as its first line. \
+            Without --config it lists BTCUSDT and ETHUSDT and a demo account: API key demo-key, \
+            secret demo-secret, 10 000 USDT. The admin API under /sim/ (ledger, set price, advance \
+            the manual clock, faults) is on for loopback binds.
+            """)
+
+    @Option(help: "Address to bind (loopback by default).")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to bind; 0 picks a free one (printed on the first line).")
+    var port = 8090
+
+    @Option(help: "Simulator config (TOML): symbols and accounts.")
+    var config: String?
+
+    @Option(help: "Seed of the deterministic price walk and order book.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Price source: random (seeded walk). Replay sources capture:FILE and klines:FILE are not built yet.")
+    var source = "random"
+
+    @Option(help: "Replay speed factor for replay sources.")
+    var speed = 1.0
+
+    @Flag(help: "Manual clock: time moves only through POST /sim/advance?ms=N (deterministic mode).")
+    var manualClock = false
+
+    @Flag(help: "Also serve the pre-2026 /ws and /stream WebSocket paths.")
+    var legacyPaths = false
+
+    @Option(help: "Admin API under /sim/: on or off (default: on for loopback binds).")
+    var admin: String?
+
+    @Option(help: "Simulated market step in milliseconds (live clock).")
+    var stepMs = 100
+
+    @Option(help: "Seconds between server pings; clients that do not answer are closed.")
+    var pingInterval = 180
+
+    @Option(help: "Seconds after which every WebSocket connection is closed (Binance: 24 h).")
+    var connectionLifetime = 24 * 3600
+
+    @Option(help: "Minutes a listen key stays valid without a keep-alive.")
+    var listenKeyMinutes = 60
+
+    @Option(help: "REQUEST_WEIGHT limit per minute.")
+    var weightLimit = 2400
+
+    @Option(help: "ORDERS limit per 10 seconds.")
+    var orderLimit10s = 300
+
+    @Option(help: "ORDERS limit per minute.")
+    var orderLimit1m = 1200
+
+    @Option(help: "Fault: close every WebSocket connection every N seconds (0 = never).")
+    var dropEvery = 0
+
+    @Option(help: "Fault: fraction (0-1) of REST calls answered with 503.")
+    var restErrorFraction = 0.0
+
+    @Option(help: "Fault: delay every REST answer by this many milliseconds.")
+    var restDelayMs = 0
+
+    @Option(help: "Fault: split every fill into N partial fills.")
+    var partialFills = 1
+
+    @Option(help: "Fault: make every Nth stream message malformed (0 = never).")
+    var malformedEvery = 0
+
+    @Option(help: "Fault: skew the server clock by this many milliseconds.")
+    var clockSkewMs: Int64 = 0
+
+    func run() async throws {
+        guard source == "random" else {
+            fail("--source \(source): only 'random' is implemented so far")
+        }
+        guard (0...65535).contains(port) else { fail("--port must be in 0...65535") }
+        guard (0.0...1.0).contains(restErrorFraction) else { fail("--rest-error-fraction must be in 0...1") }
+        var o = SimOptions()
+        o.host = host
+        o.port = port
+        o.seed = seed
+        o.configPath = config
+        o.source = source
+        o.speed = speed
+        o.manualClock = manualClock
+        o.legacyPaths = legacyPaths
+        switch admin {
+        case nil: o.admin = nil
+        case "on": o.admin = true
+        case "off": o.admin = false
+        default: fail("--admin must be on or off")
+        }
+        o.marketStepMs = max(1, stepMs)
+        o.pingIntervalSeconds = max(1, pingInterval)
+        o.connectionLifetimeSeconds = max(1, connectionLifetime)
+        o.listenKeyValidityMinutes = max(1, listenKeyMinutes)
+        o.limits.requestWeightPerMinute = weightLimit
+        o.limits.ordersPer10s = orderLimit10s
+        o.limits.ordersPerMinute = orderLimit1m
+        o.faults.dropConnectionsEverySeconds = dropEvery
+        o.faults.restErrorFraction = restErrorFraction
+        o.faults.restDelayMs = restDelayMs
+        o.faults.partialFills = max(1, partialFills)
+        o.faults.malformedEvery = malformedEvery
+        o.faults.clockSkewMs = clockSkewMs
+        do {
+            try await SimServer.run(o)
+        } catch let e as SimConfigError {
+            fail(e.description)
+        }
     }
 }
