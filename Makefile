@@ -7,7 +7,7 @@ BENCH_TICKS ?= 1000000
 BENCH_RATE ?= 100000
 IDLE_FLAG := $(if $(IDLE),--idle $(IDLE),)
 
-.PHONY: deps build release run test test-tsan bench bench-pipeline bench-ring clean
+.PHONY: deps build release run test test-tsan bench bench-pipeline bench-ring bench-sim clean
 
 deps:
 	@scripts/install-deps.sh
@@ -40,8 +40,9 @@ test-tsan: deps
 	TICKLINE_RING_STRESS_MESSAGES=1000000 swift test --sanitize=thread --scratch-path .build-tsan \
 	  --filter 'TicklineRingTests'
 
-## Pipeline tick-to-order for fused-1 and split-2, then the ring benchmarks (Benchmarks/).
-bench: bench-pipeline bench-ring
+## Pipeline tick-to-order for fused-1 and split-2, the ring benchmarks (Benchmarks/), then the
+## simulator's throughput (WebSocket messages/s, signed REST orders/s).
+bench: bench-pipeline bench-ring bench-sim
 
 bench-pipeline: release
 	.build/release/tickline bench pipeline --layout fused-1 --ticks $(BENCH_TICKS) --rate $(BENCH_RATE) $(IDLE_FLAG)
@@ -52,6 +53,9 @@ bench-ring: deps
 	cd Benchmarks && swift package --disable-sandbox benchmark --no-progress
 	cd Benchmarks && swift run -c release RingCompare
 	scripts/ring-instructions.sh
+
+bench-sim: deps
+	scripts/sim-bench.sh
 
 clean:
 	rm -rf .build .build-tsan Benchmarks/.build

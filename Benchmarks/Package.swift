@@ -58,6 +58,10 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
 
+        // Load client for the simulator: signed REST orders/s and WebSocket messages/s.
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .executableTarget(name: "SimLoad", dependencies: ["CCrypto"]),
+
         // Tick-to-order through the five stages: fused on one thread (malloc count) and the
         // split-2 layout on two threads (throughput).
         .executableTarget(

@@ -198,10 +198,10 @@ struct Sim: AsyncParsableCommand {
     @Option(help: "REQUEST_WEIGHT limit per minute.")
     var weightLimit = 2400
 
-    @Option(help: "ORDERS limit per 10 seconds.")
+    @Option(name: .customLong("order-limit-10s"), help: "ORDERS limit per 10 seconds.")
     var orderLimit10s = 300
 
-    @Option(help: "ORDERS limit per minute.")
+    @Option(name: .customLong("order-limit-1m"), help: "ORDERS limit per minute.")
     var orderLimit1m = 1200
 
     @Option(help: "Fault: close every WebSocket connection every N seconds (0 = never).")

@@ -20,7 +20,7 @@ extension SimVenue {
         }
     }
 
-    private func send(_ stream: String, _ payload: @autoclosure () -> String) {
+    func send(_ stream: String, _ payload: @autoclosure () -> String) {
         guard hub.hasSubscribers(stream) else { return }
         var text = payload()
         streamMessages += 1
@@ -212,6 +212,30 @@ extension SimVenue {
             guard let id = p["id"] else { return bad("id=SYMBOL:TRADEID required") }
             guard let delay = probe.delay(afterMarketMessage: id) else { return (.notFound, "{\"delay_ns\":null}") }
             return (.ok, "{\"delay_ns\":\(delay)}")
+        case (.post, "/sim/flood"):
+            // Benchmark source: `count` aggTrade messages for `stream` (a real symbol's aggTrade
+            // stream), rendered and published as fast as the venue can, through the same path as
+            // market events. At most the per-connection queue (100 000) so none is dropped.
+            guard let stream = p["stream"], stream.hasSuffix("@aggTrade"),
+                  let spec = exchange.spec(String(stream.dropLast("@aggTrade".count)).uppercased())
+            else { return bad("stream must be <symbol>@aggTrade of a listed symbol") }
+            let count = min(hub.queueLimit, max(0, Int(p["count"] ?? "0") ?? 0))
+            let price = exchange.lastPrice(spec.symbol) ?? spec.initialPrice
+            for i in 0..<count {
+                send(stream, JSONWriter.object { w in
+                    w.string("e", "aggTrade")
+                    w.int("E", now)
+                    w.int("a", Int64(i))
+                    w.string("s", spec.symbol)
+                    w.string("p", render.px(price, spec.symbol))
+                    w.string("q", render.qty(spec.stepSize, spec.symbol))
+                    w.int("f", Int64(i))
+                    w.int("l", Int64(i))
+                    w.int("T", now)
+                    w.bool("m", i % 2 == 0)
+                })
+            }
+            return (.ok, "{\"published\":\(count)}")
         case (.get, "/sim/stats"):
             return (.ok, "{\"connections\":\(hub.connectionCount),\"stream_messages\":\(streamMessages),\"time\":\(now)}")
         default:
