@@ -129,8 +129,9 @@ extension SimVenue {
         case (.get, "/fapi/v1/positionSide/dual"):
             return "{\"dualSidePosition\":false}"
         case (.post, "/fapi/v1/positionSide/dual"):
+            // One-way mode only: hedge mode is refused; asking for one-way is "no need to change".
             guard let v = p["dualSidePosition"] else { throw SimHTTPError.mandatory("dualSidePosition") }
-            if v == "true" { throw SimHTTPError.badRequest(-4059, "No need to change position side.") }
+            if v == "true" { throw SimHTTPError.illegal("dualSidePosition") }
             throw SimHTTPError.badRequest(-4059, "No need to change position side.")
         case (.get, "/fapi/v1/multiAssetsMargin"):
             return "{\"multiAssetsMargin\":false}"
