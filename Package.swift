@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "TicklineCoreTests", dependencies: ["TicklineCore"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "TicklineRingTests", dependencies: ["TicklineRing", "TicklineCore", "CTicklineShims", "TicklineTestSupport"]),
-        .testTarget(name: "TicklineSimTests", dependencies: ["TicklineSim"]),
+        .testTarget(name: "TicklineSimTests", dependencies: ["TicklineSim"], exclude: ["Fixtures"]),
         .testTarget(name: "TicklineConfigTests", dependencies: ["TicklineConfig", "TicklineRing"]),
         .testTarget(
             name: "TicklineEngineTests",

@@ -168,7 +168,7 @@ struct Sim: AsyncParsableCommand {
     @Option(help: "Seed of the deterministic price walk and order book.")
     var seed: UInt64 = 1
 
-    @Option(help: "Price source: random (seeded walk). Replay sources capture:FILE and klines:FILE are not built yet.")
+    @Option(help: "Price source: random (seeded walk), klines:FILE[@SYMBOL] (kline CSV replayed on SYMBOL, default BTCUSDT) or capture:FILE[,FILE] (trades of a Binance WebSocket capture, .gz or text). Replayed symbols continue with the walk when the data runs out.")
     var source = "random"
 
     @Option(help: "Replay speed factor for replay sources.")
@@ -223,9 +223,8 @@ struct Sim: AsyncParsableCommand {
     var clockSkewMs: Int64 = 0
 
     func run() async throws {
-        guard source == "random" else {
-            fail("--source \(source): only 'random' is implemented so far")
-        }
+        if let problem = SimReplayLoader.validateForm(source) { fail(problem) }
+        if source != "random", !(speed.isFinite && speed > 0) { fail("--speed must be > 0") }
         guard (0...65535).contains(port) else { fail("--port must be in 0...65535") }
         guard (0.0...1.0).contains(restErrorFraction) else { fail("--rest-error-fraction must be in 0...1") }
         var o = SimOptions()

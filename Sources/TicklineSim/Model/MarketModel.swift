@@ -362,6 +362,23 @@ final class SymbolMarket {
         updateMark(timeMs: timeMs, into: &events, force: true)
     }
 
+    /// One replayed trade: moves the mid onto its price (already on the tick grid and inside
+    /// PRICE_FILTER), re-centres the synthetic book on it and prints it. Mark and funding follow
+    /// in `replayStep`, as the walk's `step` does.
+    func replayTrade(priceTicks: Int64, qty: SimDecimal, buyerIsMaker: Bool, timeMs: Int64, into events: inout [SimEvent]) {
+        rollKlines(to: timeMs, into: &events)
+        midTicks = Swift.max(halfSpreadTicks + 1, priceTicks)
+        reconcileBook(perturb: 2)
+        recordTrade(price: price(midTicks), qty: qty, buyerIsMaker: buyerIsMaker, timeMs: timeMs, into: &events)
+    }
+
+    /// The end of a replayed step: closes due candles and updates mark/index/funding from the
+    /// replayed mid (no random move, no synthetic trades).
+    func replayStep(timeMs: Int64, into events: inout [SimEvent]) {
+        rollKlines(to: timeMs, into: &events)
+        updateMark(timeMs: timeMs, into: &events)
+    }
+
     /// Prints one public trade (synthetic or a user's fill) and feeds it to the klines.
     @discardableResult
     func recordTrade(price: SimDecimal, qty: SimDecimal, buyerIsMaker: Bool, timeMs: Int64,

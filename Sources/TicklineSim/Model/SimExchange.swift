@@ -15,6 +15,8 @@ final class SimExchange {
     private(set) var symbols: [SimSymbolSpec]
     private var markets: [SymbolMarket]
     private var marketIndex: [String: Int] = [:]
+    /// Per market (same index): the replay driving it, nil = random walk.
+    private var replays: [ReplayCursor?]
     private var accounts: [SimAccountState]
     private var apiKeys: [String: Int] = [:]
 
@@ -44,6 +46,7 @@ final class SimExchange {
         self.symbols = symbols
         var seeder = MarketRNG(seed: seed)
         markets = symbols.map { SymbolMarket(spec: $0, seed: seeder.next(), startMs: startMs) }
+        replays = Array(repeating: nil, count: symbols.count)
         self.accounts = accounts.map { SimAccountState(spec: $0, wallet: $0.usdtBalance, updateTime: startMs) }
         for (i, s) in symbols.enumerated() { marketIndex[s.symbol] = i }
         for (i, a) in accounts.enumerated() where apiKeys[a.apiKey] == nil { apiKeys[a.apiKey] = i }
@@ -112,7 +115,11 @@ final class SimExchange {
             let t = lastStepMs + stepMs
             for mi in markets.indices {
                 settleFundingIfDue(mi, nowMs: t, into: &events)
-                markets[mi].step(timeMs: t, into: &events)
+                if replays[mi] != nil {
+                    stepReplay(mi, toMs: t, into: &events)
+                } else {
+                    markets[mi].step(timeMs: t, into: &events)
+                }
                 afterPriceChange(mi, nowMs: t, into: &events)
             }
             checkLiquidations(nowMs: t, into: &events)
@@ -120,6 +127,47 @@ final class SimExchange {
         }
         nowMs = Swift.max(nowMs, toMs)
         return events
+    }
+
+    // MARK: replay
+
+    /// Replaces the random walk of every symbol in `source` that this exchange lists by the
+    /// recorded trades: the source's origin (first message / first candle) is mapped onto the
+    /// current simulated time (the start time when called right after `init`) and data time is
+    /// compressed by `speed` (> 0; 10 = ten times faster). Each replayed trade moves the mid,
+    /// re-centres the synthetic book on it and prints a public trade, so candles, mark price,
+    /// funding, resting fills and triggers all follow the replayed prices. When a symbol's
+    /// replay runs out, that symbol continues with the random walk from the last replayed price.
+    /// Symbols not in `source` keep their random walk. Returns the symbols attached (sorted).
+    @discardableResult
+    func attachReplay(_ source: ReplaySource, speed: Double = 1) -> [String] {
+        let speed = speed.isFinite && speed > 0 ? speed : 1
+        var attached: [String] = []
+        for symbol in source.symbols {
+            guard let mi = marketIndex[symbol], let trades = source.trades[symbol], !trades.isEmpty else { continue }
+            replays[mi] = ReplayCursor(trades, originMs: source.originMs, startMs: lastStepMs, speed: speed,
+                                       spec: markets[mi].spec)
+            attached.append(symbol)
+        }
+        return attached
+    }
+
+    /// Whether `symbol` is still driven by a replay (false once it ran out).
+    func isReplaying(_ symbol: String) -> Bool { marketIndex[symbol].map { replays[$0] != nil } ?? false }
+
+    /// Prints every replayed trade due by `t` (at its own time), then closes candles and
+    /// updates the mark. Drops the replay once exhausted (the walk takes over next step).
+    private func stepReplay(_ mi: Int, toMs t: Int64, into events: inout [SimEvent]) {
+        guard var cursor = replays[mi] else { return }
+        let m = markets[mi]
+        while !cursor.isExhausted, cursor.ticks[cursor.next].timeMs <= t {
+            let tick = cursor.ticks[cursor.next]
+            m.replayTrade(priceTicks: tick.priceTicks, qty: tick.qty, buyerIsMaker: tick.buyerIsMaker,
+                          timeMs: Swift.max(tick.timeMs, m.recentTrades.last?.timeMs ?? m.startMs), into: &events)
+            cursor.next += 1
+        }
+        m.replayStep(timeMs: t, into: &events)
+        replays[mi] = cursor.isExhausted ? nil : cursor
     }
 
     /// Moves a symbol's market to `price` (rounded to tick) at `nowMs`, printing a trade there;

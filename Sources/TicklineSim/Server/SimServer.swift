@@ -62,6 +62,15 @@ public enum SimServer {
         let exchange = SimExchange(symbols: config.symbols, accounts: config.accounts, seed: options.seed,
                                    startMs: clock.nowMs())
         exchange.partialFillSplits = max(1, options.faults.partialFills)
+        if let replay = try SimReplayLoader.load(options.source) {
+            guard options.speed.isFinite, options.speed > 0 else { throw SimConfigError("--speed must be > 0") }
+            let attached = exchange.attachReplay(replay, speed: options.speed)
+            guard !attached.isEmpty else {
+                throw SimConfigError("--source \(options.source): none of its symbols (\(replay.symbols.joined(separator: ", "))) is listed by the simulator")
+            }
+            let note = replay.skipped > 0 ? ", \(replay.skipped) malformed lines skipped" : ""
+            FileHandle.standardError.write(Data("replaying \(attached.joined(separator: ", ")) at ×\(options.speed)\(note)\n".utf8))
+        }
         let hub = StreamHub()
         var limits = RateLimits()
         limits.requestWeightPerMinute = options.limits.requestWeightPerMinute
