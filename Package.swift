@@ -22,6 +22,8 @@ let package = Package(
         .library(name: "TicklineEngine", targets: ["TicklineEngine"]),
         .library(name: "TicklineConfig", targets: ["TicklineConfig"]),
         .library(name: "TicklineSim", targets: ["TicklineSim"]),
+        .library(name: "TicklineIO", targets: ["TicklineIO"]),
+        .library(name: "TicklineBinance", targets: ["TicklineBinance"]),
     ],
     dependencies: [
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
@@ -45,6 +47,16 @@ let package = Package(
         .target(
             name: "TicklineRing",
             dependencies: ["TicklineCore", "CNUMA", "CTicklineShims"],
+            swiftSettings: hotPathSettings),
+        // io_uring loop, sockets, TLS and the WebSocket/HTTP codecs (no Foundation).
+        .target(
+            name: "TicklineIO",
+            dependencies: ["TicklineCore", "CURing", "COpenSSL", "CTicklineShims"],
+            swiftSettings: hotPathSettings),
+        // The Binance USD-M wire protocol: parsers, builders, signing (pure code, no I/O).
+        .target(
+            name: "TicklineBinance",
+            dependencies: ["TicklineCore", "COpenSSL"],
             swiftSettings: hotPathSettings),
         .target(
             name: "TicklineConfig",
@@ -76,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "tickline",
             dependencies: [
-                "TicklineCore", "TicklineRing", "TicklineConfig", "TicklineEngine", "TicklineSim",
+                "TicklineCore", "TicklineRing", "TicklineConfig", "TicklineEngine", "TicklineSim", "TicklineBinance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -87,6 +99,8 @@ let package = Package(
         .testTarget(name: "TicklineCoreTests", dependencies: ["TicklineCore"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "TicklineRingTests", dependencies: ["TicklineRing", "TicklineCore", "CTicklineShims", "TicklineTestSupport"]),
+        .testTarget(name: "TicklineIOTests", dependencies: ["TicklineIO", "TicklineCore", "TicklineTestSupport"]),
+        .testTarget(name: "TicklineBinanceTests", dependencies: ["TicklineBinance", "TicklineCore"]),
         .testTarget(name: "TicklineSimTests", dependencies: ["TicklineSim"], exclude: ["Fixtures"]),
         .testTarget(name: "TicklineConfigTests", dependencies: ["TicklineConfig", "TicklineRing"]),
         .testTarget(

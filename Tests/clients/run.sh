@@ -23,6 +23,6 @@ ccxt_env="$(venv ccxt "$here/requirements-ccxt.txt")"
 binance_env="$(venv binance "$here/requirements-binance.txt")"
 cd "$here"
 status=0
-"$ccxt_env/bin/python" -m pytest -q -p no:cacheprovider test_ccxt.py test_message_shapes.py test_determinism.py test_sim_protocol.py || status=$?
+"$ccxt_env/bin/python" -m pytest -q -p no:cacheprovider test_ccxt.py test_message_shapes.py test_determinism.py test_sim_protocol.py ../parity/test_capture_parity.py || status=$?
 "$binance_env/bin/python" -m pytest -q -p no:cacheprovider test_python_binance.py || status=$?
 exit $status
