@@ -25,6 +25,7 @@ run: release
 ## One debug build, then every Swift test suite (per-suite times), then the real-client suites
 ## against the simulator (Python venvs under .build/).
 test: deps
+	Tests/clients/venvs.sh
 	swift build --build-tests
 	@set -o pipefail; start=$$(date +%s); \
 	swift test --skip-build 2>&1 | tee .build/test.log; status=$$?; \

@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "TicklineEngine", targets: ["TicklineEngine"]),
         .library(name: "TicklineConfig", targets: ["TicklineConfig"]),
         .library(name: "TicklineSim", targets: ["TicklineSim"]),
+        .library(name: "TicklineIO", targets: ["TicklineIO"]),
         .library(name: "TicklineBinance", targets: ["TicklineBinance"]),
     ],
     dependencies: [
@@ -46,6 +47,11 @@ let package = Package(
         .target(
             name: "TicklineRing",
             dependencies: ["TicklineCore", "CNUMA", "CTicklineShims"],
+            swiftSettings: hotPathSettings),
+        // io_uring loop, sockets, TLS and the WebSocket/HTTP codecs (no Foundation).
+        .target(
+            name: "TicklineIO",
+            dependencies: ["TicklineCore", "CURing", "COpenSSL", "CTicklineShims"],
             swiftSettings: hotPathSettings),
         // The Binance USD-M wire protocol: parsers, builders, signing (pure code, no I/O).
         .target(
@@ -93,6 +99,7 @@ let package = Package(
         .testTarget(name: "TicklineCoreTests", dependencies: ["TicklineCore"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "TicklineRingTests", dependencies: ["TicklineRing", "TicklineCore", "CTicklineShims", "TicklineTestSupport"]),
+        .testTarget(name: "TicklineIOTests", dependencies: ["TicklineIO", "TicklineCore", "TicklineTestSupport"]),
         .testTarget(name: "TicklineBinanceTests", dependencies: ["TicklineBinance", "TicklineCore"]),
         .testTarget(name: "TicklineSimTests", dependencies: ["TicklineSim"], exclude: ["Fixtures"]),
         .testTarget(name: "TicklineConfigTests", dependencies: ["TicklineConfig", "TicklineRing"]),
