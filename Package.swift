@@ -68,7 +68,7 @@ let package = Package(
         .target(
             name: "TicklineEngine",
             dependencies: [
-                "TicklineCore", "TicklineRing", "TicklineConfig", "CTicklineShims",
+                "TicklineCore", "TicklineRing", "TicklineConfig", "TicklineIO", "TicklineBinance", "CTicklineShims",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
