@@ -76,5 +76,44 @@ let package = Package(
             ],
             path: "Benchmarks/PipelineBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+
+        // Parser throughput on the real capture: TicklineBinance.BinanceStreamParser beside simdjson
+        // ondemand (C++, Debian libsimdjson-dev) and Foundation JSONDecoder. `scripts/parser-bench.sh`.
+        .target(
+            name: "CSimdjsonBaseline",
+            cxxSettings: [.unsafeFlags(["-std=c++17", "-O2"])],
+            linkerSettings: [.linkedLibrary("simdjson")]),
+        // Malloc counter interposed in the ParserCompare executable only (package-benchmark's
+        // MallocInterposer does the same for ParserBenchmarks).
+        .target(name: "CMallocCount", path: "Sources/ParserCompare/CMallocCount"),
+        // Capture loading (one contiguous buffer + offsets), the checksum fold, the Swift pass.
+        .target(
+            name: "ParserBenchSupport",
+            dependencies: [
+                .product(name: "TicklineBinance", package: mainPackage),
+                .product(name: "TicklineCore", package: mainPackage),
+            ],
+            path: "Sources/ParserCompare/Support",
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
+        // Interleaved Swift / simdjson / JSONDecoder rounds in one process: `swift run -c release ParserCompare`.
+        .executableTarget(
+            name: "ParserCompare",
+            dependencies: [
+                "ParserBenchSupport", "CSimdjsonBaseline", "CMallocCount",
+                .product(name: "TicklineBinance", package: mainPackage),
+                .product(name: "TicklineCore", package: mainPackage),
+            ],
+            path: "Sources/ParserCompare/Main"),
+        // package-benchmark proof of 0 mallocs per message (the plugin wants a parent folder named
+        // "Benchmarks"): `swift package --disable-sandbox benchmark --target ParserBenchmarks`.
+        .executableTarget(
+            name: "ParserBenchmarks",
+            dependencies: [
+                "ParserBenchSupport",
+                .product(name: "TicklineBinance", package: mainPackage),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Sources/ParserCompare/Benchmarks/ParserBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
     ]
 )

@@ -103,26 +103,39 @@ public struct BinanceStreamParser: Sendable {
         guard bytes.count > 1 else { throw .malformedJSON }
         let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
         // Top level: {"stream":…,"data":{…}} or the event itself, or a reply / REST snapshot.
+        // One pass: the `data` object is read in place where it stands, not skipped and re-read.
         var top = JSONCursor(bytes)
-        var data: JSONSpan?
         var result = false, id: JSONSpan?, lastUpdateId: JSONSpan?
-        var topFields = Fields()
-        let ok = top.members { key, kind, value in
-            switch key.count {
-            case 4 where base[key.start] == 0x64 && kind == 0x7B:  // "data"
-                data = value
-            case 6 where base[key.start] == 0x72:  // "result"
-                result = true
-            case 2 where base[key.start] == 0x69 && base[key.start + 1] == 0x64:  // "id"
-                id = value
-            case 12 where base[key.start] == 0x6C:  // "lastUpdateId"
-                lastUpdateId = value
-            default:
-                record(key, value, base, into: &topFields)
-            }
-            return true
+        var topFields = Fields(), dataFields = Fields()
+        var sawData = false
+        guard top.consume(0x7B) else { throw .malformedJSON }
+        top.skipWhitespace()
+        if top.peek() == 0x7D {
+            throw .missingField
         }
-        guard ok else { throw .malformedJSON }
+        while true {
+            guard top.consume(0x22), let key = top.stringBody(), top.consume(0x3A) else { throw .malformedJSON }
+            top.skipWhitespace()
+            if key.count == 4, base[key.start] == 0x64, top.peek() == 0x7B {  // "data": the event
+                sawData = true
+                guard top.members({ k, _, v in record(k, v, base, into: &dataFields); return true }) else {
+                    throw .malformedJSON
+                }
+            } else {
+                guard let (_, value) = top.value() else { throw .malformedJSON }
+                switch key.count {
+                case 6 where base[key.start] == 0x72: result = true  // "result"
+                case 2 where base[key.start] == 0x69 && base[key.start + 1] == 0x64: id = value  // "id"
+                case 12 where base[key.start] == 0x6C: lastUpdateId = value  // "lastUpdateId"
+                default: record(key, value, base, into: &topFields)
+                }
+            }
+            top.skipWhitespace()
+            guard let c = top.peek() else { throw .malformedJSON }
+            top.i += 1
+            if c == 0x7D { break }
+            guard c == 0x2C else { throw .malformedJSON }
+        }
         if result, let id {
             return .reply(id: try integer(id, base))
         }
@@ -131,14 +144,7 @@ public struct BinanceStreamParser: Sendable {
             return .depthSnapshot(lastUpdateId: try integer(lastUpdateId, base), eventTimeMs: try integer(E, base),
                                   transactionTimeMs: try integer(T, base))
         }
-        var f = topFields
-        if let data {
-            f = Fields()
-            var cursor = JSONCursor(bytes, start: data.start, end: data.end)
-            guard cursor.members({ key, _, value in record(key, value, base, into: &f); return true }) else {
-                throw .malformedJSON
-            }
-        }
+        let f = sawData ? dataFields : topFields
         guard let e = f.e else { throw .missingField }
         return try event(e, f, base, symbols: symbols, ingressNs: ingressNs)
     }
