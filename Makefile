@@ -7,7 +7,7 @@ BENCH_TICKS ?= 1000000
 BENCH_RATE ?= 100000
 IDLE_FLAG := $(if $(IDLE),--idle $(IDLE),)
 
-.PHONY: deps build release run test test-tsan bench bench-pipeline bench-ring bench-sim clean
+.PHONY: deps build release run test test-tsan bench bench-pipeline bench-ring bench-sim bench-parser clean
 
 deps:
 	@scripts/install-deps.sh
@@ -41,22 +41,27 @@ test-tsan: deps
 	TICKLINE_RING_STRESS_MESSAGES=1000000 swift test --sanitize=thread --scratch-path .build-tsan \
 	  --filter 'TicklineRingTests'
 
-## Pipeline tick-to-order for fused-1 and split-2, the ring benchmarks (Benchmarks/), then the
-## simulator's throughput (WebSocket messages/s, signed REST orders/s).
-bench: bench-pipeline bench-ring bench-sim
+## Pipeline tick-to-order for fused-1 and split-2, the ring and pipeline benchmarks (Benchmarks/),
+## the simulator's throughput (WebSocket messages/s, signed REST orders/s), and the parser.
+bench: bench-pipeline bench-ring bench-sim bench-parser
 
 bench-pipeline: release
 	.build/release/tickline bench pipeline --layout fused-1 --ticks $(BENCH_TICKS) --rate $(BENCH_RATE) $(IDLE_FLAG)
 	.build/release/tickline bench pipeline --layout split-2 --ticks $(BENCH_TICKS) --rate $(BENCH_RATE) $(IDLE_FLAG)
 
 bench-ring: deps
-	@scripts/install-deps.sh valgrind
+	@scripts/install-deps.sh valgrind libsimdjson-dev
 	cd Benchmarks && swift package --disable-sandbox benchmark --no-progress
 	cd Benchmarks && swift run -c release RingCompare
 	scripts/ring-instructions.sh
 
 bench-sim: deps
 	scripts/sim-bench.sh
+
+## Binance stream parser vs simdjson ondemand and JSONDecoder on the real capture.
+bench-parser: deps
+	@scripts/install-deps.sh libsimdjson-dev
+	SKIP_PACKAGE_BENCHMARK=1 scripts/parser-bench.sh
 
 clean:
 	rm -rf .build .build-tsan Benchmarks/.build
