@@ -1,0 +1,141 @@
+import TicklineBinance
+import TicklineCore
+import TicklineIO
+import TicklineRing
+
+/// The parse stage's market-data sockets as an agent: one io_uring, one WebSocket per stream
+/// URL, each reconnected on failure with exponential backoff and jitter (1 s → 30 s), a
+/// stale-stream watchdog (no message for `staleAfterNs` → reconnect), and a proactive reconnect
+/// before Binance's 24 h cut. Parsed messages go to `deliver`; everything is counted.
+///
+/// Time comes from `doWork(nowNs:)`, so the policy is testable with any clock. Backfill of the
+/// klines missed during an outage is the owner's job when `reconnects` grows (REST, off this
+/// thread).
+public final class MarketDataFeed: Agent {
+    public struct Endpoint: Sendable {
+        public var address: SocketAddress
+        public var host: String
+        public var path: String
+        public init(address: SocketAddress, host: String, path: String) {
+            self.address = address
+            self.host = host
+            self.path = path
+        }
+    }
+
+    public struct Policy: Sendable {
+        public var initialBackoffNs: UInt64 = 1_000_000_000
+        public var maxBackoffNs: UInt64 = 30_000_000_000
+        public var staleAfterNs: UInt64 = 10_000_000_000
+        /// Reconnect this long after connecting, before the venue's own 24 h cut.
+        public var maxConnectionAgeNs: UInt64 = 23 * 3_600_000_000_000
+        public var connectTimeoutNs: UInt64 = 5_000_000_000
+        public init() {}
+    }
+
+    public let roleName = "feed"
+    public let endpoints: [Endpoint]
+    public let policy: Policy
+    public var parser: BinanceStreamParser
+    public private(set) var connections: [MarketDataConnection] = []
+    public private(set) var reconnects = 0
+    public private(set) var staleReconnects = 0
+    public private(set) var ageReconnects = 0
+    public private(set) var failures = 0
+    public private(set) var deliveredMessages = 0
+    let loop: URingLoop
+    let deliver: (BinanceStreamMessage) -> Void
+    var attempts: [Int]
+    var retryAtNs: [UInt64]
+    var connectedAtNs: [UInt64]
+    var random: UInt64
+
+    public init(endpoints: [Endpoint], parser: BinanceStreamParser, loop: URingLoop, policy: Policy = Policy(),
+                seed: UInt64 = 0x5EED, deliver: @escaping (BinanceStreamMessage) -> Void) {
+        self.endpoints = endpoints
+        self.parser = parser
+        self.loop = loop
+        self.policy = policy
+        self.deliver = deliver
+        attempts = Array(repeating: 0, count: endpoints.count)
+        retryAtNs = Array(repeating: 0, count: endpoints.count)
+        connectedAtNs = Array(repeating: 0, count: endpoints.count)
+        random = seed
+        for (i, e) in endpoints.enumerated() {
+            connections.append(MarketDataConnection(loop: loop, token: UInt32(i), address: e.address, host: e.host, path: e.path))
+        }
+    }
+
+    public func doWork(nowNs: UInt64) throws -> Int {
+        var work = loop.poll { c, data in
+            let i = Int(c.token)
+            guard i < connections.count else { return }
+            connections[i].onCompletion(c, data, nowNs: nowNs, parser: &parser) { message in
+                deliveredMessages &+= 1
+                deliver(message)
+            }
+        }
+        for i in connections.indices {
+            let c = connections[i]
+            switch c.state {
+            case .idle:
+                work += connect(i, nowNs: nowNs)
+            case .closed:
+                if retryAtNs[i] == 0 {  // just closed: schedule the next attempt
+                    failures += 1
+                    retryAtNs[i] = nowNs &+ backoff(attempt: attempts[i])
+                    attempts[i] += 1
+                } else if nowNs >= retryAtNs[i] {
+                    reconnects += 1
+                    work += connect(i, nowNs: nowNs)
+                }
+            case .open:
+                if c.messages > 0 { attempts[i] = 0 }
+                let last = max(c.lastMessageNs, connectedAtNs[i])
+                if nowNs &- last > policy.staleAfterNs {
+                    staleReconnects += 1
+                    restart(i, nowNs: nowNs)
+                    work += 1
+                } else if nowNs &- connectedAtNs[i] > policy.maxConnectionAgeNs {
+                    ageReconnects += 1
+                    restart(i, nowNs: nowNs)
+                    work += 1
+                }
+            case .connecting, .handshaking:
+                break
+            }
+        }
+        return work
+    }
+
+    /// Exponential backoff with jitter: the delay doubles from the initial value up to the
+    /// maximum, then a random 50–100 % of it, so many clients do not reconnect in lockstep.
+    public func backoff(attempt: Int) -> UInt64 {
+        let base = min(policy.maxBackoffNs, policy.initialBackoffNs << UInt64(min(attempt, 16)))
+        random ^= random << 13
+        random ^= random >> 7
+        random ^= random << 17
+        return base / 2 + (random % (base / 2 + 1))
+    }
+
+    func connect(_ i: Int, nowNs: UInt64) -> Int {
+        let c = MarketDataConnection(loop: loop, token: UInt32(i), address: endpoints[i].address, host: endpoints[i].host,
+                                     path: endpoints[i].path)
+        connections[i] = c
+        retryAtNs[i] = 0
+        connectedAtNs[i] = nowNs
+        do {
+            try c.start(connectTimeoutNs: policy.connectTimeoutNs)
+        } catch {
+            retryAtNs[i] = 0  // the closed state schedules the retry
+        }
+        return 1
+    }
+
+    func restart(_ i: Int, nowNs: UInt64) {
+        let fd = connections[i].fd
+        if fd >= 0 { Posix.close(fd) }
+        _ = connect(i, nowNs: nowNs)
+        reconnects += 1
+    }
+}

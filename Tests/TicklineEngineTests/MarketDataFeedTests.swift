@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+import TicklineBinance
+import TicklineCore
+import TicklineEngine
+import TicklineIO
+
+/// Reconnect policy against the real simulator: dropped connections and a silent (half-open)
+/// stream both end in a new connection that delivers data again.
+@Suite(.serialized) struct MarketDataFeedTests {
+    final class Simulator {
+        let process = Process()
+        let port: UInt16
+        init() throws {
+            let binary = repositoryRoot.appendingPathComponent(".build/debug/tickline")
+            try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build tickline first")
+            process.executableURL = binary
+            process.arguments = ["sim", "--host", "127.0.0.1", "--port", "0", "--seed", "5"]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            var line = Data()
+            while !line.contains(0x0A) {
+                let chunk = out.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                line += chunk
+            }
+            port = try #require(UInt16(String(decoding: line, as: UTF8.self).split(separator: ":").last?
+                .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
+        }
+        deinit {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        /// POST /sim/faults?... with a blocking socket (test-only code).
+        func fault(_ query: String) throws {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = port.bigEndian
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let rc = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            try #require(rc == 0)
+            let request = "POST /sim/faults?\(query) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            _ = request.withCString { write(fd, $0, strlen($0)) }
+            var buf = [UInt8](repeating: 0, count: 512)
+            #expect(read(fd, &buf, buf.count) > 0)
+        }
+    }
+
+    func feed(_ sim: Simulator, policy: MarketDataFeed.Policy, counter: @escaping () -> Void) throws -> MarketDataFeed {
+        var table = SymbolTable()
+        _ = try table.intern(.init(name: "BTCUSDT", priceScale: DecimalScale(places: 2), quantityScale: DecimalScale(places: 3)))
+        let address = try #require(try SocketAddress.resolve(host: "127.0.0.1", port: sim.port).first)
+        return MarketDataFeed(
+            endpoints: [.init(address: address, host: "127.0.0.1:\(sim.port)", path: "/market/ws/btcusdt@aggTrade")],
+            parser: BinanceStreamParser(symbols: BinanceSymbols(table)), loop: try URingLoop(), policy: policy
+        ) { message in
+            if case .market = message { counter() }
+        }
+    }
+
+    /// Runs the feed's duty cycle on the live clock until `done` or `seconds` pass.
+    func run(_ f: MarketDataFeed, seconds: Double, until done: () -> Bool) throws {
+        let clock = LiveClock()
+        let deadline = Date().addingTimeInterval(seconds)
+        while !done() && Date() < deadline {
+            if try f.doWork(nowNs: clock.nowNs()) == 0 { usleep(200) }
+        }
+    }
+
+    @Test func reconnectsAfterTheSimulatorDropsConnections() throws {
+        let sim = try Simulator()
+        var received = 0
+        var policy = MarketDataFeed.Policy()
+        policy.initialBackoffNs = 100_000_000  // 0.1 s → jittered 50–100 ms
+        let f = try feed(sim, policy: policy) { received += 1 }
+        try run(f, seconds: 10) { received >= 5 }
+        #expect(received >= 5)
+        try sim.fault("drop_connections=now")
+        let before = received
+        try run(f, seconds: 15) { f.reconnects >= 1 && received >= before + 5 }
+        #expect(f.reconnects >= 1 && f.failures >= 1)
+        #expect(received >= before + 5, "data flows again after the reconnect")
+    }
+
+    @Test func staleStreamWatchdogReconnects() throws {
+        let sim = try Simulator()
+        var received = 0
+        var policy = MarketDataFeed.Policy()
+        policy.staleAfterNs = 1_000_000_000
+        let f = try feed(sim, policy: policy) { received += 1 }
+        try run(f, seconds: 10) { received >= 3 }
+        try sim.fault("silent=true")  // half-open: the socket stays up, nothing is sent
+        try run(f, seconds: 10) { f.staleReconnects >= 1 }
+        #expect(f.staleReconnects >= 1)
+        try sim.fault("silent=false")
+        let before = received
+        try run(f, seconds: 10) { received >= before + 3 }
+        #expect(received >= before + 3)
+    }
+
+    @Test func backoffDoublesWithJitterAndCaps() throws {
+        let sim = try Simulator()
+        let f = try feed(sim, policy: MarketDataFeed.Policy()) {}
+        for attempt in 0..<8 {
+            let base = min(30_000_000_000, UInt64(1_000_000_000) << UInt64(attempt))
+            let d = f.backoff(attempt: attempt)
+            #expect(d >= base / 2 && d <= base, "attempt \(attempt): \(d) outside [\(base / 2), \(base)]")
+        }
+    }
+}
