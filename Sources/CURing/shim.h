@@ -4,3 +4,13 @@
  * freezes the feature macros to Swift's defaults (PLATFORM-NOTES G1). */
 #include <features.h>
 #include <liburing.h>
+#include <errno.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* liburing 2.3 declares io_uring_enable_rings but its shared library does not export it:
+ * register IORING_REGISTER_ENABLE_RINGS directly. Returns 0 or -errno. */
+static inline int shim_io_uring_enable_rings(struct io_uring *ring) {
+    long r = syscall(__NR_io_uring_register, ring->ring_fd, IORING_REGISTER_ENABLE_RINGS, NULL, 0);
+    return r < 0 ? -errno : (int)r;
+}

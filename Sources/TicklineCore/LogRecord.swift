@@ -75,6 +75,9 @@ public enum LogCode: UInt16, Sendable, BitwiseCopyable, CaseIterable {
     case agentFailed
     case pipelineTickSourceDone
     case positionClosed
+    case candleClosed
+    case candleCorrected
+    case marketDataReconnected
 
     public var template: String {
         switch self {
@@ -85,6 +88,9 @@ public enum LogCode: UInt16, Sendable, BitwiseCopyable, CaseIterable {
         case .agentFailed: return "agent failure #{}, error code {}"
         case .pipelineTickSourceDone: return "synthetic tick source finished: {} ticks"
         case .positionClosed: return "Position {} closed at {}"
+        case .candleClosed: return "candle closed: symbol {} interval {}"
+        case .candleCorrected: return "candle corrected by the exchange: symbol {} interval {}"
+        case .marketDataReconnected: return "market data reconnected ({} reconnects so far)"
         }
     }
 }

@@ -16,6 +16,9 @@ public final class Pipeline {
     public let layout: Layout
     public let rings: PipelineRings
     public let parse: ParseStage<LiveClock>
+    /// The live parse stage (market data from a venue) when the pipeline runs on one; it then
+    /// takes the place of the synthetic `parse` stage.
+    public let liveParse: LiveParseStage?
     public let indicator: IndicatorStage<LiveClock>
     public let signal: SignalStage<LiveClock>
     public let risk: RiskStage<LiveClock>
@@ -31,7 +34,8 @@ public final class Pipeline {
     ///   - totalTicks: ticks the synthetic source emits before it stops.
     ///   - ticksPerSecond: pacing (0 = unpaced).
     public init(layout: Layout, settings: TicklineConfiguration.PipelineSettings, totalTicks: Int,
-                ticksPerSecond: Int, logger: Logger) {
+                ticksPerSecond: Int, logger: Logger,
+                makeLiveParse: ((PipelineRings) -> LiveParseStage)? = nil) {
         self.layout = layout
         let clock = LiveClock()
         rings = PipelineRings(capacity: settings.ringCapacity)
@@ -43,6 +47,7 @@ public final class Pipeline {
                            source: SyntheticTickSource(seed: settings.seed, startPrices: startPrices),
                            totalTicks: totalTicks, ticksPerSecond: ticksPerSecond)
         parse.maxBatch = settings.parseBatch
+        liveParse = makeLiveParse?(rings)
         indicator = IndicatorStage(rings: rings, clock: clock)
         signal = SignalStage(rings: rings, clock: clock)
         risk = RiskStage(rings: rings, clock: clock, symbolCount: settings.symbols.count)
@@ -54,7 +59,7 @@ public final class Pipeline {
 
     public func agent(for stage: StageID) -> any Agent {
         switch stage {
-        case .parse: return parse
+        case .parse: return liveParse ?? parse
         case .indicator: return indicator
         case .signal: return signal
         case .risk: return risk

@@ -60,6 +60,10 @@ public final class URingLoop {
     public private(set) var completions = 0
     /// Times the submission queue was full and an operation had to wait for the next poll.
     public private(set) var submissionQueueFull = 0
+    /// Failed `io_uring_submit` calls (their -errno is in `lastSubmitError`).
+    public private(set) var submitErrors = 0
+    public private(set) var lastSubmitError: Int32 = 0
+    var enabled: Bool
 
     /// - Parameters:
     ///   - entries: submission queue size (a power of two).
@@ -74,9 +78,12 @@ public final class URingLoop {
         self.bufferCount = bufferCount
         self.bufferSize = bufferSize
         self.usesSQPoll = sqpoll
+        self.enabled = sqpoll
         ring = .allocate(capacity: 1)
         var params = io_uring_params()
-        params.flags = sqpoll ? IORING_SETUP_SQPOLL : IORING_SETUP_SINGLE_ISSUER
+        // SINGLE_ISSUER binds the ring to the thread that enables it: start disabled so the
+        // owning agent's thread (not the one that built the pipeline) enables it on first poll.
+        params.flags = sqpoll ? IORING_SETUP_SQPOLL : (IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_R_DISABLED)
         params.sq_thread_idle = sqpollIdleMs
         let rc = io_uring_queue_init_params(entries, ring, &params)
         guard rc == 0 else {
@@ -129,10 +136,22 @@ public final class URingLoop {
     @inline(__always)
     static func userData(_ token: UInt32, _ op: URingOperation) -> UInt64 { UInt64(token) << 8 | UInt64(op.rawValue) }
 
+    /// The first poll happens on the owning thread: that thread becomes the ring's only issuer.
+    @inline(never)
+    func enable() {
+        let rc = shim_io_uring_enable_rings(ring)
+        if rc < 0 {
+            submitErrors &+= 1
+            lastSubmitError = -rc
+        }
+        enabled = true
+    }
+
     @inline(__always)
     func nextSQE() -> UnsafeMutablePointer<io_uring_sqe>? {
         if let sqe = io_uring_get_sqe(ring) { return sqe }
         // Full: submit what is queued and try once more.
+        if !enabled { enable() }
         _ = io_uring_submit(ring)
         pendingSubmissions = 0
         if let sqe = io_uring_get_sqe(ring) { return sqe }
@@ -229,9 +248,15 @@ public final class URingLoop {
     /// completions were handled.
     @inline(__always)
     public func poll(_ handler: (URingCompletion, UnsafeRawBufferPointer?) -> Void) -> Int {
+        if !enabled { enable() }
         if pendingSubmissions > 0 {
             let n = io_uring_submit(ring)
-            if n > 0 { submitted &+= Int(n) }
+            if n > 0 {
+                submitted &+= Int(n)
+            } else if n < 0 {
+                submitErrors &+= 1
+                lastSubmitError = -n
+            }
             pendingSubmissions = 0
         }
         var handled = 0

@@ -87,21 +87,71 @@ func runPipeline(_ configuration: TicklineConfiguration, ticks: Int, rate: Int, 
     return pipeline.report(elapsedNs: elapsed)
 }
 
-struct Run: ParsableCommand {
+struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the engine. For now: the synthetic pipeline demo for a few seconds, then its latency table.")
+        abstract: "Run the engine on live market data (the bundled simulator by default) and print what arrived.",
+        discussion: """
+            --venue sim (the default) starts the bundled exchange simulator in this process and \
+            connects the parse stage to it over io_uring WebSockets: exchange info over REST, then \
+            aggTrade, markPrice@1s and kline 1m/5m/15m/1h/4h on /market and bookTicker on /public. \
+            --venue ws://HOST:PORT connects to a running simulator; --venue synthetic runs the \
+            synthetic tick source instead. The stages after parse are still pass-through.
+            """)
 
     @OptionGroup var options: LayoutOptions
 
     @Option(help: "Seconds to run.")
     var seconds: Int = 3
 
-    func run() throws {
+    @Option(help: "sim, synthetic, or ws://HOST:PORT (plain TCP).")
+    var venue = "sim"
+
+    @Option(help: "Symbols to subscribe, comma-separated.")
+    var symbols = "BTCUSDT,ETHUSDT"
+
+    func run() async throws {
         let configuration = try options.resolve()
-        let rate = configuration.pipeline.ticksPerSecond
-        guard seconds > 0, rate > 0 else { fail("--seconds and pipeline.ticks_per_second must be > 0 for run") }
-        let report = try runPipeline(configuration, ticks: seconds * rate, rate: rate, timeoutSeconds: seconds * 3 + 10)
-        print(report.table, terminator: "")
+        guard seconds > 0 else { fail("--seconds must be > 0") }
+        if venue == "synthetic" {
+            let rate = configuration.pipeline.ticksPerSecond
+            guard rate > 0 else { fail("pipeline.ticks_per_second must be > 0 for run") }
+            let report = try runPipeline(configuration, ticks: seconds * rate, rate: rate, timeoutSeconds: seconds * 3 + 10)
+            print(report.table, terminator: "")
+            return
+        }
+        var host = "127.0.0.1", port: UInt16 = 0
+        var simulator: Task<Void, any Error>?
+        if venue == "sim" {
+            let (stream, continuation) = AsyncStream<Int>.makeStream()
+            var o = SimOptions()
+            o.port = 0
+            o.onListening = { continuation.yield($0); continuation.finish() }
+            simulator = Task { try await SimServer.run(o) }
+            var it = stream.makeAsyncIterator()
+            guard let p = await it.next() else { fail("the simulator did not start") }
+            port = UInt16(p)
+        } else if venue.hasPrefix("ws://") {
+            let rest = venue.dropFirst(5).split(separator: "/").first ?? ""
+            let parts = rest.split(separator: ":")
+            guard parts.count == 2, let p = UInt16(parts[1]) else { fail("--venue \(venue): expected ws://HOST:PORT") }
+            host = String(parts[0])
+            port = p
+        } else {
+            fail("--venue must be sim, synthetic or ws://HOST:PORT")
+        }
+        defer { simulator?.cancel() }
+        let report = try runLive(configuration, host: host, port: port)
+        print(report, terminator: "")
+    }
+
+    func runLive(_ configuration: TicklineConfiguration, host: String, port: UInt16) throws -> String {
+        do {
+            return try LiveRun.run(configuration, host: host, port: port,
+                                   symbols: symbols.split(separator: ",").map(String.init), seconds: seconds,
+                                   logger: makeLogger())
+        } catch let e as LiveRun.Failure {
+            fail(e.description)
+        }
     }
 }
 

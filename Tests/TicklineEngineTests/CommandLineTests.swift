@@ -67,4 +67,17 @@ import Testing
         #expect(Set(hops.keys) == ["ingress_to_indicator", "ingress_to_signal", "ingress_to_risk", "ingress_to_order"])
         for (_, h) in hops { #expect(h["p99_ns"] is Int && h["messages_per_s"] is Int) }
     }
+
+    /// `tickline run` (what `make run` does): the bundled simulator in-process, the live parse
+    /// stage on io_uring WebSockets, events arriving, nothing malformed.
+    @Test func runConnectsToTheBundledSimulator() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build tickline first")
+        let r = try run(["run", "--layout", "split-2", "--idle", "yield", "--seconds", "2"])
+        #expect(r.status == 0, "\(r.err.suffix(2000))")
+        let line = try #require(r.out.split(separator: "\n").first { $0.hasPrefix("market data from 127.0.0.1:") })
+        let events = Int(line.split(separator: ":").last!.split(separator: " ")[0]) ?? 0
+        #expect(events > 10)
+        #expect(line.contains(" 0 parse errors"))
+        #expect(r.out.contains("open,"))
+    }
 }

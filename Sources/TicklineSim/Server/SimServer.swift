@@ -28,6 +28,8 @@ public struct SimOptions: Sendable {
     public var maxFrameBytes = 1 << 16
     public var limits = RateLimitSettings()
     public var faults = FaultSettings()
+    /// Called with the bound port once listening (in-process use); when set, nothing is printed.
+    public var onListening: (@Sendable (Int) -> Void)?
 
     public init() {}
 
@@ -103,8 +105,12 @@ public enum SimServer {
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "tickline-sim"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? options.port
-                // Unbuffered: scripts wait for this line.
-                FileHandle.standardOutput.write(Data("listening on http://\(options.host):\(port)\n".utf8))
+                if let onListening = options.onListening {
+                    onListening(port)
+                } else {
+                    // Unbuffered: scripts wait for this line.
+                    FileHandle.standardOutput.write(Data("listening on http://\(options.host):\(port)\n".utf8))
+                }
             },
             logger: logger)
 
