@@ -104,12 +104,14 @@ public final class MarketDataConnection {
             }
             if !c.more, state == .open { loop.receive(fd: fd, token: token) }
         case (.receive, .open):
+            // Ingress: the moment these bytes left the socket into our hands.
+            let ingressNs = LiveClock().nowNs()
             guard c.result > 0, let data else {
                 if c.result == -ENOBUFS { loop.receive(fd: fd, token: token); return }  // out of buffers: re-arm
                 return finish(c.result == 0 ? .endOfStream : .receiveFailed(errno: -c.result))
             }
             codec!.feed(data)
-            drain(nowNs: nowNs, parser: &parser, deliver: deliver)
+            drain(nowNs: ingressNs, parser: &parser, deliver: deliver)
             if !c.more, state == .open { loop.receive(fd: fd, token: token) }
         default:
             break  // timeouts of completed connects, late completions after close

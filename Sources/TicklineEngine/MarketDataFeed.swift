@@ -43,6 +43,9 @@ public final class MarketDataFeed: Agent {
     public private(set) var ageReconnects = 0
     public private(set) var failures = 0
     public private(set) var deliveredMessages = 0
+    /// Completions that arrived for a connection already replaced.
+    public private(set) var staleCompletions = 0
+    var generation: UInt32 = 0
     let loop: URingLoop
     let deliver: (BinanceStreamMessage) -> Void
     var attempts: [Int]
@@ -68,8 +71,14 @@ public final class MarketDataFeed: Agent {
 
     public func doWork(nowNs: UInt64) throws -> Int {
         var work = loop.poll { c, data in
-            let i = Int(c.token)
-            guard i < connections.count else { return }
+            // Low 16 bits: the endpoint; high 16: the connection's generation. A completion of a
+            // connection already replaced (its socket closed under an operation in flight) is
+            // dropped, never fed to its successor.
+            let i = Int(c.token & 0xFFFF)
+            guard i < connections.count, c.token == connections[i].token else {
+                staleCompletions += 1
+                return
+            }
             connections[i].onCompletion(c, data, nowNs: nowNs, parser: &parser) { message in
                 deliveredMessages &+= 1
                 deliver(message)
@@ -91,8 +100,10 @@ public final class MarketDataFeed: Agent {
                 }
             case .open:
                 if c.messages > 0 { attempts[i] = 0 }
+                // Ingress times are read after this duty cycle's `nowNs`: never subtract past zero.
                 let last = max(c.lastMessageNs, connectedAtNs[i])
-                if nowNs &- last > policy.staleAfterNs {
+                let silentNs = nowNs > last ? nowNs - last : 0
+                if silentNs > policy.staleAfterNs {
                     staleReconnects += 1
                     restart(i, nowNs: nowNs)
                     work += 1
@@ -119,8 +130,9 @@ public final class MarketDataFeed: Agent {
     }
 
     func connect(_ i: Int, nowNs: UInt64) -> Int {
-        let c = MarketDataConnection(loop: loop, token: UInt32(i), address: endpoints[i].address, host: endpoints[i].host,
-                                     path: endpoints[i].path)
+        generation = (generation &+ 1) & 0xFFFF
+        let c = MarketDataConnection(loop: loop, token: UInt32(i) | generation << 16, address: endpoints[i].address,
+                                     host: endpoints[i].host, path: endpoints[i].path)
         connections[i] = c
         retryAtNs[i] = 0
         connectedAtNs[i] = nowNs

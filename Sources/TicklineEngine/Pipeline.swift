@@ -129,7 +129,7 @@ public final class Pipeline {
             return LatencySummary(s, elapsedNs: elapsedNs)
         }
         return PipelineReport(
-            layout: layout.name, ticks: parse.emitted, elapsedNs: elapsedNs,
+            layout: layout.name, ticks: liveParse?.events ?? parse.emitted, elapsedNs: elapsedNs,
             hops: [
                 (indicator.latency.name, summary(indicator.latency)),
                 (signal.latency.name, summary(signal.latency)),

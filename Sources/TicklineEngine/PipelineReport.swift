@@ -19,7 +19,7 @@ public struct PipelineReport: Sendable {
             return name + [s.p50Ns, s.p90Ns, s.p99Ns, s.p999Ns, s.maxNs].map { pad(String($0), 10) }.joined()
                 + pad(String(Int(s.messagesPerSecond.rounded())), 14) + "\n"
         }
-        var out = "layout \(layout): \(ticks) ticks in \(elapsedNs / 1_000_000) ms\n"
+        var out = "layout \(layout): \(ticks) market events in \(elapsedNs / 1_000_000) ms\n"
         out += "hop (ns)              " + ["p50", "p90", "p99", "p99.9", "max"].map { pad($0, 10) }.joined()
             + pad("msgs/s", 14) + "\n"
         for h in hops { out += row(h.name, h.summary) }
