@@ -11,12 +11,12 @@ import TicklineRing
 ///
 /// Socket input cannot be left unconsumed, so a full output ring drops the event and counts it
 /// (the rings are sized so this does not happen at Binance's rates).
-public final class LiveParseStage: Agent {
+public final class LiveParseStage<Loop: SocketEventLoop>: Agent {
     public let roleName = "parse"
     public let rings: PipelineRings
     public let log: StageLog
     public let intervals: [Interval]
-    public private(set) var feed: MarketDataFeed!
+    public private(set) var feed: MarketDataFeed<Loop>!
     public private(set) var events = 0
     public private(set) var candlesClosed = 0
     public private(set) var candleCorrections = 0
@@ -31,8 +31,8 @@ public final class LiveParseStage: Agent {
     let journal: SPSCRingHandle<JournalRecord>
     let wallClock = LiveClock()
 
-    public init(rings: PipelineRings, symbolCount: Int, intervals: [Interval], endpoints: [MarketDataFeed.Endpoint],
-                parser: BinanceStreamParser, loop: URingLoop, policy: MarketDataFeed.Policy = .init()) {
+    public init(rings: PipelineRings, symbolCount: Int, intervals: [Interval], endpoints: [MarketDataEndpoint],
+                parser: BinanceStreamParser, loop: Loop, policy: MarketDataPolicy = .init()) {
         self.rings = rings
         self.log = rings.log(.parse)
         self.intervals = intervals
@@ -126,5 +126,25 @@ public final class LiveParseStage: Agent {
             log.log(.candleCorrected, .info, nowNs: nowNs, Int64(symbol.rawValue), Int64(bar.interval.rawValue))
             return 1
         }
+    }
+}
+
+/// What `Pipeline` and the run report read from a live parse stage, whatever its I/O backend.
+public protocol LiveParseStats: Agent {
+    var events: Int { get }
+    var candlesClosed: Int { get }
+    var candleCorrections: Int { get }
+    var droppedOnFullRing: Int { get }
+    var reconnects: Int { get }
+    var parseErrors: UInt64 { get }
+    /// One line per connection: its state and message count.
+    var connectionSummary: [String] { get }
+}
+
+extension LiveParseStage: LiveParseStats {
+    public var reconnects: Int { feed.reconnects }
+    public var parseErrors: UInt64 { feed.parser.totalErrors }
+    public var connectionSummary: [String] {
+        feed.connections.map { "\($0.path.prefix(40))…: \($0.state), \($0.messages) messages" }
     }
 }

@@ -18,8 +18,9 @@ public enum LiveRun {
 
     public static let intervals: [Interval] = [.m1, .m5, .m15, .h1, .h4]
 
+    /// - Parameter backend: `uring` (io_uring, the default) or `poll` (non-blocking sockets polled in a spin).
     public static func run(_ configuration: TicklineConfiguration, host: String, port: UInt16, symbols: [String],
-                           seconds: Int, logger: Logger) throws -> String {
+                           seconds: Int, backend: String = "uring", logger: Logger) throws -> String {
         guard let address = (try? SocketAddress.resolve(host: host, port: port))?.first else {
             throw Failure(description: "cannot resolve \(host)")
         }
@@ -38,19 +39,31 @@ public enum LiveRun {
         let market = lower.flatMap { s in ["\(s)@aggTrade", "\(s)@markPrice@1s"] + intervals.map { "\(s)@kline_\($0.name)" } }
         let book = lower.map { "\($0)@bookTicker" }
         let endpoints = [
-            MarketDataFeed.Endpoint(address: address, host: authority, path: "/market/stream?streams=" + market.joined(separator: "/")),
-            MarketDataFeed.Endpoint(address: address, host: authority, path: "/public/stream?streams=" + book.joined(separator: "/")),
+            MarketDataEndpoint(address: address, host: authority, path: "/market/stream?streams=" + market.joined(separator: "/")),
+            MarketDataEndpoint(address: address, host: authority, path: "/public/stream?streams=" + book.joined(separator: "/")),
         ]
-        let loop = try URingLoop()
         let parser = BinanceStreamParser(symbols: BinanceSymbols(table))
+        let makeStage: (PipelineRings) -> any LiveParseStats
+        switch backend {
+        case "uring":
+            let loop = try URingLoop()
+            makeStage = { rings in
+                LiveParseStage(rings: rings, symbolCount: table.count, intervals: intervals, endpoints: endpoints,
+                               parser: parser, loop: loop)
+            }
+        case "poll":
+            let loop = PollingSocketLoop()
+            makeStage = { rings in
+                LiveParseStage(rings: rings, symbolCount: table.count, intervals: intervals, endpoints: endpoints,
+                               parser: parser, loop: loop)
+            }
+        default:
+            throw Failure(description: "backend must be uring or poll, not \(backend)")
+        }
         var settings = configuration.pipeline
         settings.symbols = table.entries.map(\.name)
-        let symbolCount = table.count
         let pipeline = Pipeline(layout: configuration.layout, settings: settings, totalTicks: 0, ticksPerSecond: 0,
-                                logger: logger) { rings in
-            LiveParseStage(rings: rings, symbolCount: symbolCount, intervals: intervals, endpoints: endpoints,
-                           parser: parser, loop: loop)
-        }
+                                logger: logger, makeLiveParse: makeStage)
         let clock = LiveClock()
         try pipeline.start()
         let started = clock.nowNs()
@@ -60,12 +73,10 @@ public enum LiveRun {
         pipeline.stop()
         let live = pipeline.liveParse!
         var out = pipeline.report(elapsedNs: elapsed).table
-        out += "market data from \(authority): \(live.events) events, \(live.candlesClosed) candles closed, "
-            + "\(live.candleCorrections) corrected by the exchange, \(live.feed.reconnects) reconnects, "
-            + "\(live.feed.parser.totalErrors) parse errors, \(live.droppedOnFullRing) dropped on a full ring\n"
-        for (i, c) in live.feed.connections.enumerated() {
-            out += "  stream \(i) \(endpoints[i].path.prefix(40))…: \(c.state), \(c.messages) messages\n"
-        }
+        out += "market data from \(authority) (\(backend)): \(live.events) events, \(live.candlesClosed) candles closed, "
+            + "\(live.candleCorrections) corrected by the exchange, \(live.reconnects) reconnects, "
+            + "\(live.parseErrors) parse errors, \(live.droppedOnFullRing) dropped on a full ring\n"
+        for (i, line) in live.connectionSummary.enumerated() { out += "  stream \(i) \(line)\n" }
         return out
     }
 }

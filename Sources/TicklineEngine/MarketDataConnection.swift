@@ -6,7 +6,7 @@ import TicklineIO
 import Glibc
 #endif
 
-/// One market-data WebSocket on the parse stage's io_uring: TCP connect (with a timeout), the
+/// One market-data WebSocket on the parse stage's I/O loop (io_uring or polling): TCP connect (with a timeout), the
 /// opening handshake, frames through the RFC 6455 codec, and each message parsed in place into
 /// the core's events.
 ///
@@ -14,7 +14,7 @@ import Glibc
 /// connection's token and returns parsed messages through `deliver`. Writes (handshake, pongs,
 /// close) go out one at a time, because the codec's output buffer may move when more is queued.
 /// Reconnect policy (backoff, watchdog, backfill) belongs to the owner: this reports `.closed`.
-public final class MarketDataConnection {
+public final class MarketDataConnection<Loop: SocketEventLoop> {
     public enum State: Equatable, Sendable {
         case idle, connecting, handshaking, open
         case closed(reason: CloseReason)
@@ -39,14 +39,14 @@ public final class MarketDataConnection {
     public private(set) var fd: Int32 = -1
     public private(set) var lastMessageNs: UInt64 = 0
 
-    let loop: URingLoop
+    let loop: Loop
     var handshake: WebSocketHandshake?
     var handshakeBuffer: [UInt8] = []
     var request: [UInt8] = []
     var codec: WebSocketFrameCodec?
     var sendInFlight = 0
 
-    public init(loop: URingLoop, token: UInt32, address: SocketAddress, host: String, path: String) {
+    public init(loop: Loop, token: UInt32, address: SocketAddress, host: String, path: String) {
         self.loop = loop
         self.token = token
         self.address = address
@@ -162,8 +162,14 @@ public final class MarketDataConnection {
 
     func finish(_ reason: CloseReason) {
         state = .closed(reason: reason)
+        shutdown()
+    }
+
+    /// Closes the socket through the loop, which first drops what it has in flight on it (so a
+    /// reused descriptor number never delivers to the wrong connection).
+    public func shutdown() {
         if fd >= 0 {
-            Posix.close(fd)
+            loop.close(fd: fd, token: token)
             fd = -1
         }
     }

@@ -3,7 +3,31 @@ import TicklineCore
 import TicklineIO
 import TicklineRing
 
-/// The parse stage's market-data sockets as an agent: one io_uring, one WebSocket per stream
+/// A WebSocket URL of the feed, resolved once.
+public struct MarketDataEndpoint: Sendable {
+    public var address: SocketAddress
+    public var host: String
+    public var path: String
+    public init(address: SocketAddress, host: String, path: String) {
+        self.address = address
+        self.host = host
+        self.path = path
+    }
+}
+
+/// Reconnect policy of the feed.
+public struct MarketDataPolicy: Sendable {
+    public var initialBackoffNs: UInt64 = 1_000_000_000
+    public var maxBackoffNs: UInt64 = 30_000_000_000
+    public var staleAfterNs: UInt64 = 10_000_000_000
+    /// Reconnect this long after connecting, before the venue's own 24 h cut.
+    public var maxConnectionAgeNs: UInt64 = 23 * 3_600_000_000_000
+    public var connectTimeoutNs: UInt64 = 5_000_000_000
+    public init() {}
+}
+
+/// The parse stage's market-data sockets as an agent: one I/O loop (io_uring by default, or the
+/// polling backend), one WebSocket per stream
 /// URL, each reconnected on failure with exponential backoff and jitter (1 s → 30 s), a
 /// stale-stream watchdog (no message for `staleAfterNs` → reconnect), and a proactive reconnect
 /// before Binance's 24 h cut. Parsed messages go to `deliver`; everything is counted.
@@ -11,33 +35,15 @@ import TicklineRing
 /// Time comes from `doWork(nowNs:)`, so the policy is testable with any clock. Backfill of the
 /// klines missed during an outage is the owner's job when `reconnects` grows (REST, off this
 /// thread).
-public final class MarketDataFeed: Agent {
-    public struct Endpoint: Sendable {
-        public var address: SocketAddress
-        public var host: String
-        public var path: String
-        public init(address: SocketAddress, host: String, path: String) {
-            self.address = address
-            self.host = host
-            self.path = path
-        }
-    }
-
-    public struct Policy: Sendable {
-        public var initialBackoffNs: UInt64 = 1_000_000_000
-        public var maxBackoffNs: UInt64 = 30_000_000_000
-        public var staleAfterNs: UInt64 = 10_000_000_000
-        /// Reconnect this long after connecting, before the venue's own 24 h cut.
-        public var maxConnectionAgeNs: UInt64 = 23 * 3_600_000_000_000
-        public var connectTimeoutNs: UInt64 = 5_000_000_000
-        public init() {}
-    }
+public final class MarketDataFeed<Loop: SocketEventLoop>: Agent {
+    public typealias Endpoint = MarketDataEndpoint
+    public typealias Policy = MarketDataPolicy
 
     public let roleName = "feed"
     public let endpoints: [Endpoint]
     public let policy: Policy
     public var parser: BinanceStreamParser
-    public private(set) var connections: [MarketDataConnection] = []
+    public private(set) var connections: [MarketDataConnection<Loop>] = []
     public private(set) var reconnects = 0
     public private(set) var staleReconnects = 0
     public private(set) var ageReconnects = 0
@@ -46,14 +52,14 @@ public final class MarketDataFeed: Agent {
     /// Completions that arrived for a connection already replaced.
     public private(set) var staleCompletions = 0
     var generation: UInt32 = 0
-    let loop: URingLoop
+    let loop: Loop
     let deliver: (BinanceStreamMessage) -> Void
     var attempts: [Int]
     var retryAtNs: [UInt64]
     var connectedAtNs: [UInt64]
     var random: UInt64
 
-    public init(endpoints: [Endpoint], parser: BinanceStreamParser, loop: URingLoop, policy: Policy = Policy(),
+    public init(endpoints: [Endpoint], parser: BinanceStreamParser, loop: Loop, policy: Policy = Policy(),
                 seed: UInt64 = 0x5EED, deliver: @escaping (BinanceStreamMessage) -> Void) {
         self.endpoints = endpoints
         self.parser = parser
@@ -145,8 +151,7 @@ public final class MarketDataFeed: Agent {
     }
 
     func restart(_ i: Int, nowNs: UInt64) {
-        let fd = connections[i].fd
-        if fd >= 0 { Posix.close(fd) }
+        connections[i].shutdown()
         _ = connect(i, nowNs: nowNs)
         reconnects += 1
     }

@@ -18,7 +18,7 @@ public final class Pipeline {
     public let parse: ParseStage<LiveClock>
     /// The live parse stage (market data from a venue) when the pipeline runs on one; it then
     /// takes the place of the synthetic `parse` stage.
-    public let liveParse: LiveParseStage?
+    public let liveParse: (any LiveParseStats)?
     public let indicator: IndicatorStage<LiveClock>
     public let signal: SignalStage<LiveClock>
     public let risk: RiskStage<LiveClock>
@@ -35,7 +35,7 @@ public final class Pipeline {
     ///   - ticksPerSecond: pacing (0 = unpaced).
     public init(layout: Layout, settings: TicklineConfiguration.PipelineSettings, totalTicks: Int,
                 ticksPerSecond: Int, logger: Logger,
-                makeLiveParse: ((PipelineRings) -> LiveParseStage)? = nil) {
+                makeLiveParse: ((PipelineRings) -> any LiveParseStats)? = nil) {
         self.layout = layout
         let clock = LiveClock()
         rings = PipelineRings(capacity: settings.ringCapacity)

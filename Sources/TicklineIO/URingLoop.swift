@@ -7,7 +7,7 @@ import Glibc
 
 /// What an io_uring completion was for.
 public enum URingOperation: UInt8, Sendable {
-    case connect = 1, receive, send, close, timeout
+    case connect = 1, receive, send, close, timeout, cancel
 }
 
 /// One completion, as the loop hands it to its owner.
@@ -234,8 +234,15 @@ public final class URingLoop {
         return true
     }
 
+    /// Cancels every operation in flight on `fd` (a multishot receive keeps the socket open
+    /// otherwise), then closes it, in that order (linked).
     @discardableResult
     public func close(fd: Int32, token: UInt32) -> Bool {
+        guard let cancel = nextSQE() else { return false }
+        io_uring_prep_cancel_fd(cancel, fd, UInt32(IORING_ASYNC_CANCEL_ALL))
+        io_uring_sqe_set_data64(cancel, Self.userData(token, .cancel))
+        cancel.pointee.flags |= UInt8(1 << IOSQE_IO_HARDLINK_BIT)
+        pendingSubmissions += 1
         guard let sqe = nextSQE() else { return false }
         io_uring_prep_close(sqe, fd)
         io_uring_sqe_set_data64(sqe, Self.userData(token, .close))

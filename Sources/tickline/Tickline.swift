@@ -109,6 +109,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Symbols to subscribe, comma-separated.")
     var symbols = "BTCUSDT,ETHUSDT"
 
+    @Option(help: "Socket backend: uring (io_uring, the default) or poll (non-blocking sockets polled in a spin).")
+    var backend = "uring"
+
     func run() async throws {
         let configuration = try options.resolve()
         guard seconds > 0 else { fail("--seconds must be > 0") }
@@ -148,7 +151,7 @@ struct Run: AsyncParsableCommand {
         do {
             return try LiveRun.run(configuration, host: host, port: port,
                                    symbols: symbols.split(separator: ",").map(String.init), seconds: seconds,
-                                   logger: makeLogger())
+                                   backend: backend, logger: makeLogger())
         } catch let e as LiveRun.Failure {
             fail(e.description)
         }

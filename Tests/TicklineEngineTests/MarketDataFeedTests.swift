@@ -52,20 +52,21 @@ import TicklineIO
         }
     }
 
-    func feed(_ sim: Simulator, policy: MarketDataFeed.Policy, counter: @escaping () -> Void) throws -> MarketDataFeed {
+    func feed<L: SocketEventLoop>(_ sim: Simulator, loop: L, policy: MarketDataPolicy,
+                                  counter: @escaping () -> Void) throws -> MarketDataFeed<L> {
         var table = SymbolTable()
         _ = try table.intern(.init(name: "BTCUSDT", priceScale: DecimalScale(places: 2), quantityScale: DecimalScale(places: 3)))
         let address = try #require(try SocketAddress.resolve(host: "127.0.0.1", port: sim.port).first)
         return MarketDataFeed(
             endpoints: [.init(address: address, host: "127.0.0.1:\(sim.port)", path: "/market/ws/btcusdt@aggTrade")],
-            parser: BinanceStreamParser(symbols: BinanceSymbols(table)), loop: try URingLoop(), policy: policy
+            parser: BinanceStreamParser(symbols: BinanceSymbols(table)), loop: loop, policy: policy
         ) { message in
             if case .market = message { counter() }
         }
     }
 
     /// Runs the feed's duty cycle on the live clock until `done` or `seconds` pass.
-    func run(_ f: MarketDataFeed, seconds: Double, until done: () -> Bool) throws {
+    func run<L>(_ f: MarketDataFeed<L>, seconds: Double, until done: () -> Bool) throws {
         let clock = LiveClock()
         let deadline = Date().addingTimeInterval(seconds)
         while !done() && Date() < deadline {
@@ -73,12 +74,23 @@ import TicklineIO
         }
     }
 
-    @Test func reconnectsAfterTheSimulatorDropsConnections() throws {
+    /// The same scenarios on both socket backends.
+    @Test(arguments: ["uring", "poll"])
+    func reconnectsAfterTheSimulatorDropsConnections(backend: String) throws {
+        if backend == "uring" { try reconnectScenario(try URingLoop()) } else { try reconnectScenario(PollingSocketLoop()) }
+    }
+
+    @Test(arguments: ["uring", "poll"])
+    func staleStreamWatchdogReconnects(backend: String) throws {
+        if backend == "uring" { try staleScenario(try URingLoop()) } else { try staleScenario(PollingSocketLoop()) }
+    }
+
+    func reconnectScenario<L: SocketEventLoop>(_ loop: L) throws {
         let sim = try Simulator()
         var received = 0
-        var policy = MarketDataFeed.Policy()
+        var policy = MarketDataPolicy()
         policy.initialBackoffNs = 100_000_000  // 0.1 s → jittered 50–100 ms
-        let f = try feed(sim, policy: policy) { received += 1 }
+        let f = try feed(sim, loop: loop, policy: policy) { received += 1 }
         try run(f, seconds: 10) { received >= 5 }
         #expect(received >= 5)
         try sim.fault("drop_connections=now")
@@ -88,12 +100,12 @@ import TicklineIO
         #expect(received >= before + 5, "data flows again after the reconnect")
     }
 
-    @Test func staleStreamWatchdogReconnects() throws {
+    func staleScenario<L: SocketEventLoop>(_ loop: L) throws {
         let sim = try Simulator()
         var received = 0
-        var policy = MarketDataFeed.Policy()
+        var policy = MarketDataPolicy()
         policy.staleAfterNs = 1_000_000_000
-        let f = try feed(sim, policy: policy) { received += 1 }
+        let f = try feed(sim, loop: loop, policy: policy) { received += 1 }
         try run(f, seconds: 10) { received >= 3 }
         try sim.fault("silent=true")  // half-open: the socket stays up, nothing is sent
         try run(f, seconds: 10) { f.staleReconnects >= 1 }
@@ -106,7 +118,7 @@ import TicklineIO
 
     @Test func backoffDoublesWithJitterAndCaps() throws {
         let sim = try Simulator()
-        let f = try feed(sim, policy: MarketDataFeed.Policy()) {}
+        let f = try feed(sim, loop: PollingSocketLoop(), policy: MarketDataPolicy()) {}
         for attempt in 0..<8 {
             let base = min(30_000_000_000, UInt64(1_000_000_000) << UInt64(attempt))
             let d = f.backoff(attempt: attempt)
