@@ -99,7 +99,8 @@ let package = Package(
         .testTarget(name: "TicklineCoreTests", dependencies: ["TicklineCore"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "TicklineRingTests", dependencies: ["TicklineRing", "TicklineCore", "CTicklineShims", "TicklineTestSupport"]),
-        .testTarget(name: "TicklineIOTests", dependencies: ["TicklineIO", "TicklineCore", "TicklineTestSupport"]),
+        .testTarget(
+            name: "TicklineIOTests", dependencies: ["TicklineIO", "TicklineCore", "TicklineTestSupport"], exclude: ["Scripts"]),
         .testTarget(name: "TicklineBinanceTests", dependencies: ["TicklineBinance", "TicklineCore"]),
         .testTarget(name: "TicklineSimTests", dependencies: ["TicklineSim"], exclude: ["Fixtures"]),
         .testTarget(name: "TicklineConfigTests", dependencies: ["TicklineConfig", "TicklineRing"]),
