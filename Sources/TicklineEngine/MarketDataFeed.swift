@@ -36,12 +36,9 @@ public struct MarketDataPolicy: Sendable {
 /// klines missed during an outage is the owner's job when `reconnects` grows (REST, off this
 /// thread).
 public final class MarketDataFeed<Loop: SocketEventLoop>: Agent {
-    public typealias Endpoint = MarketDataEndpoint
-    public typealias Policy = MarketDataPolicy
-
     public let roleName = "feed"
-    public let endpoints: [Endpoint]
-    public let policy: Policy
+    public let endpoints: [MarketDataEndpoint]
+    public let policy: MarketDataPolicy
     public var parser: BinanceStreamParser
     public private(set) var connections: [MarketDataConnection<Loop>] = []
     public private(set) var reconnects = 0
@@ -59,7 +56,7 @@ public final class MarketDataFeed<Loop: SocketEventLoop>: Agent {
     var connectedAtNs: [UInt64]
     var random: UInt64
 
-    public init(endpoints: [Endpoint], parser: BinanceStreamParser, loop: Loop, policy: Policy = Policy(),
+    public init(endpoints: [MarketDataEndpoint], parser: BinanceStreamParser, loop: Loop, policy: MarketDataPolicy = .init(),
                 seed: UInt64 = 0x5EED, deliver: @escaping (BinanceStreamMessage) -> Void) {
         self.endpoints = endpoints
         self.parser = parser

@@ -17,6 +17,8 @@ public final class PollingSocketLoop: SocketEventLoop {
     var connects: [PendingConnect] = []
     var sends: [PendingSend] = []
     var ready: [URingCompletion] = []
+    /// The batch being handed out, swapped with `ready` so neither array is reallocated.
+    var draining: [URingCompletion] = []
     let clock = LiveClock()
 
     public init(bufferSize: Int = 64 * 1024) {
@@ -25,6 +27,7 @@ public final class PollingSocketLoop: SocketEventLoop {
         connects.reserveCapacity(16)
         sends.reserveCapacity(16)
         ready.reserveCapacity(64)
+        draining.reserveCapacity(64)
     }
 
     deinit { buffer.deallocate() }
@@ -107,10 +110,10 @@ public final class PollingSocketLoop: SocketEventLoop {
         }
         if !ready.isEmpty {
             // Handlers may queue new completions (a reconnect): take this batch out first.
-            let batch = ready
-            ready.removeAll(keepingCapacity: true)
-            for c in batch { handler(c, nil) }
-            handled += batch.count
+            swap(&ready, &draining)
+            for c in draining { handler(c, nil) }
+            handled += draining.count
+            draining.removeAll(keepingCapacity: true)
         }
         var a = 0
         while a < armed.count {

@@ -20,7 +20,6 @@ actor SimVenue {
     /// Latency probe: monotonic ns at which each market message was written, and at which each
     /// order arrived (bounded rings of the most recent).
     var probe = LatencyProbe()
-    private var restCalls = 0
     /// Stream messages rendered so far (fault injection counts with it).
     var streamMessages = 0
 
@@ -48,7 +47,6 @@ actor SimVenue {
         -> (HTTPResponse.Status, String, HTTPFields)
     {
         let now = clock.nowMs()
-        restCalls += 1
         var headers: HTTPFields = [:]
         guard let endpoint = Self.endpoint(method: method, path: path) else {
             return (.notFound, SimHTTPError.unknownPath.body, headers)
