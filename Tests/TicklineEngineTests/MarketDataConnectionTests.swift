@@ -8,31 +8,10 @@ import TicklineIO
 /// The engine's market-data path end to end against the real simulator binary on loopback:
 /// io_uring connect → WebSocket handshake → frames → Binance parser → core events.
 @Suite struct MarketDataConnectionTests {
-    /// Starts `tickline sim --port 0` and returns the process and its port.
-    func startSimulator() throws -> (Process, UInt16) {
-        let binary = repositoryRoot.appendingPathComponent(".build/debug/tickline")
-        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build tickline first")
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = ["sim", "--host", "127.0.0.1", "--port", "0", "--seed", "3"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        var line = Data()
-        while !line.contains(0x0A) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line += chunk
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        let port = try #require(UInt16(text.split(separator: ":").last?.split(separator: "\n").first ?? ""))
-        return (p, port)
-    }
-
     @Test func receivesParsedTradesAndKlinesFromTheSimulator() throws {
-        let (sim, port) = try startSimulator()
-        defer { sim.terminate(); sim.waitUntilExit() }
+        let sim = try SimulatorProcess(seed: 3)
+        defer { withExtendedLifetime(sim) {} }  // the simulator runs until the test ends
+        let port = sim.port
         var table = SymbolTable()
         _ = try table.intern(.init(name: "BTCUSDT", priceScale: DecimalScale(places: 2), quantityScale: DecimalScale(places: 3)))
         var parser = BinanceStreamParser(symbols: BinanceSymbols(table))

@@ -8,51 +8,7 @@ import TicklineIO
 /// Reconnect policy against the real simulator: dropped connections and a silent (half-open)
 /// stream both end in a new connection that delivers data again.
 @Suite(.serialized) struct MarketDataFeedTests {
-    final class Simulator {
-        let process = Process()
-        let port: UInt16
-        init() throws {
-            let binary = repositoryRoot.appendingPathComponent(".build/debug/tickline")
-            try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build tickline first")
-            process.executableURL = binary
-            process.arguments = ["sim", "--host", "127.0.0.1", "--port", "0", "--seed", "5"]
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            var line = Data()
-            while !line.contains(0x0A) {
-                let chunk = out.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                line += chunk
-            }
-            port = try #require(UInt16(String(decoding: line, as: UTF8.self).split(separator: ":").last?
-                .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
-        }
-        deinit {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        /// POST /sim/faults?... with a blocking socket (test-only code).
-        func fault(_ query: String) throws {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_port = port.bigEndian
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let rc = withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            try #require(rc == 0)
-            let request = "POST /sim/faults?\(query) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            _ = request.withCString { write(fd, $0, strlen($0)) }
-            var buf = [UInt8](repeating: 0, count: 512)
-            #expect(read(fd, &buf, buf.count) > 0)
-        }
-    }
-
-    func feed<L: SocketEventLoop>(_ sim: Simulator, loop: L, policy: MarketDataPolicy,
+    func feed<L: SocketEventLoop>(_ sim: SimulatorProcess, loop: L, policy: MarketDataPolicy,
                                   counter: @escaping () -> Void) throws -> MarketDataFeed<L> {
         var table = SymbolTable()
         _ = try table.intern(.init(name: "BTCUSDT", priceScale: DecimalScale(places: 2), quantityScale: DecimalScale(places: 3)))
@@ -86,7 +42,8 @@ import TicklineIO
     }
 
     func reconnectScenario<L: SocketEventLoop>(_ loop: L) throws {
-        let sim = try Simulator()
+        let sim = try SimulatorProcess(seed: 5)
+        defer { withExtendedLifetime(sim) {} }  // the simulator runs until the test ends
         var received = 0
         var policy = MarketDataPolicy()
         policy.initialBackoffNs = 100_000_000  // 0.1 s → jittered 50–100 ms
@@ -101,7 +58,8 @@ import TicklineIO
     }
 
     func staleScenario<L: SocketEventLoop>(_ loop: L) throws {
-        let sim = try Simulator()
+        let sim = try SimulatorProcess(seed: 5)
+        defer { withExtendedLifetime(sim) {} }  // the simulator runs until the test ends
         var received = 0
         var policy = MarketDataPolicy()
         policy.staleAfterNs = 1_000_000_000
@@ -117,7 +75,8 @@ import TicklineIO
     }
 
     @Test func backoffDoublesWithJitterAndCaps() throws {
-        let sim = try Simulator()
+        let sim = try SimulatorProcess(seed: 5)
+        defer { withExtendedLifetime(sim) {} }  // the simulator runs until the test ends
         let f = try feed(sim, loop: PollingSocketLoop(), policy: MarketDataPolicy()) {}
         for attempt in 0..<8 {
             let base = min(30_000_000_000, UInt64(1_000_000_000) << UInt64(attempt))

@@ -4,24 +4,9 @@ import TicklineIO
 
 /// The non-blocking socket wrappers against a loopback listener the test opens itself.
 @Suite struct PosixTests {
-    /// A listening socket on 127.0.0.1 with an ephemeral port.
-    func listener() throws -> (fd: Int32, port: UInt16) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        try #require(withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } } == 0)
-        try #require(listen(fd, 4) == 0)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return (fd, UInt16(bigEndian: addr.sin_port))
-    }
-
     @Test func connectSendReceiveAndEndOfStream() throws {
-        let (server, port) = try listener()
+        let (server, _, address) = try loopbackListener()
         defer { close(server) }
-        let address = try #require(try SocketAddress.resolve(host: "127.0.0.1", port: port).first)
         let fd = try Posix.tcpSocket(family: address.family)
         defer { Posix.close(fd) }
         _ = try Posix.connect(fd, address)
@@ -63,9 +48,8 @@ import TicklineIO
     }
 
     @Test func refusedConnectionIsAnError() throws {
-        let (server, port) = try listener()
+        let (server, _, address) = try loopbackListener()
         close(server)  // nobody listens on that port any more
-        let address = try #require(try SocketAddress.resolve(host: "127.0.0.1", port: port).first)
         let fd = try Posix.tcpSocket(family: address.family)
         defer { Posix.close(fd) }
         var failed = false

@@ -6,19 +6,6 @@ import TicklineTestSupport
 /// The io_uring loop against loopback peers the tests run themselves (blocking sockets on a
 /// plain thread): connect, multishot receive from the buffer ring, send, end of stream, timeouts.
 @Suite struct URingLoopTests {
-    func listener() throws -> (fd: Int32, address: SocketAddress) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        try #require(withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } } == 0)
-        try #require(listen(fd, 4) == 0)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        let address = try #require(try SocketAddress.resolve(host: "127.0.0.1", port: UInt16(bigEndian: addr.sin_port)).first)
-        return (fd, address)
-    }
-
     /// Polls (bounded: 5 s) until `done` holds.
     func spin(_ loop: URingLoop, until done: () -> Bool, _ handler: (URingCompletion, UnsafeRawBufferPointer?) -> Void) {
         for _ in 0..<5_000_000 {
@@ -28,7 +15,7 @@ import TicklineTestSupport
     }
 
     @Test func connectEchoAndEndOfStream() throws {
-        let (server, address) = try listener()
+        let (server, _, address) = try loopbackListener()
         defer { close(server) }
         // The peer: accept, echo 3 messages, then close.
         let peer = try TestThread {
@@ -77,7 +64,7 @@ import TicklineTestSupport
     }
 
     @Test func refusedConnectReportsErrno() throws {
-        let (server, address) = try listener()
+        let (server, _, address) = try loopbackListener()
         close(server)
         let loop = try URingLoop()
         let fd = try Posix.tcpSocket(family: address.family)
@@ -91,7 +78,7 @@ import TicklineTestSupport
     /// A receive with a 50 ms linked timeout on a connection that stays silent: the receive is
     /// cancelled (-ECANCELED) and the timeout fires (-ETIME).
     @Test func linkedTimeoutCancelsASilentReceive() throws {
-        let (server, address) = try listener()
+        let (server, _, address) = try loopbackListener()
         defer { close(server) }
         let loop = try URingLoop()
         let fd = try Posix.tcpSocket(family: address.family)
