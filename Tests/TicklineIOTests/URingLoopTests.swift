@@ -43,7 +43,7 @@ import TicklineTestSupport
         let messages = ["one", "two", "three"].map { Array($0.utf8) }
         for m in messages {
             let before = received.count
-            try m.withUnsafeBytes { bytes in
+            m.withUnsafeBytes { bytes in
                 #expect(loop.send(fd: fd, bytes, token: 7))
                 var sent: Int32?
                 spin(loop, until: { sent != nil && received.count >= before + m.count }) { c, data in
