@@ -6,33 +6,46 @@ import TicklineIO
 import Glibc
 #endif
 
-/// One market-data WebSocket on the parse stage's I/O loop (io_uring or polling): TCP connect (with a timeout), the
-/// opening handshake, frames through the RFC 6455 codec, and each message parsed in place into
-/// the core's events.
+/// Where a market-data connection stands (outside the generic class, so it reads the same
+/// whatever the I/O backend).
+public enum MarketDataConnectionState: Equatable, Sendable {
+    case idle, connecting, tlsHandshaking, handshaking, open
+    case closed(reason: MarketDataCloseReason)
+}
+
+/// Why a market-data connection closed; the owner's reconnect policy takes it from there.
+public enum MarketDataCloseReason: Equatable, Sendable {
+    case connectFailed(errno: Int32)
+    /// The TLS handshake or a record failed: the reason says which (e.g. certificate verification).
+    case tlsFailed(String)
+    case handshakeFailed
+    case protocolError
+    case serverClosed(code: UInt16)
+    case endOfStream
+    case receiveFailed(errno: Int32)
+    case sendFailed(errno: Int32)
+    case handshakeTimedOut
+}
+
+/// One market-data WebSocket on the parse stage's I/O loop (io_uring or polling): TCP connect
+/// (with a timeout), TLS when the endpoint is `wss://` (OpenSSL over memory BIOs, so the loop
+/// keeps the socket), the opening handshake, frames through the RFC 6455 codec, and each message
+/// parsed in place into the core's events.
 ///
 /// Driven by the owner's `doWork`: `onCompletion` takes the loop's completions for this
-/// connection's token and returns parsed messages through `deliver`. Writes (handshake, pongs,
-/// close) go out one at a time, because the codec's output buffer may move when more is queued.
+/// connection's token and returns parsed messages through `deliver`. On plain TCP the parser
+/// reads the loop's receive buffer through the codec with no copy in between; writes
+/// (handshake, pongs, close) go out one at a time through the `StreamChannel`.
 /// Reconnect policy (backoff, watchdog, backfill) belongs to the owner: this reports `.closed`.
 public final class MarketDataConnection<Loop: SocketEventLoop> {
-    public enum State: Equatable, Sendable {
-        case idle, connecting, handshaking, open
-        case closed(reason: CloseReason)
-    }
-
-    public enum CloseReason: Equatable, Sendable {
-        case connectFailed(errno: Int32)
-        case handshakeFailed
-        case protocolError
-        case serverClosed(code: UInt16)
-        case endOfStream
-        case receiveFailed(errno: Int32)
-    }
+    public typealias State = MarketDataConnectionState
+    public typealias CloseReason = MarketDataCloseReason
 
     public let token: UInt32
     public let address: SocketAddress
     public let host: String
     public let path: String
+    public let security: StreamChannel.Security
     public private(set) var state = State.idle
     public private(set) var messages = 0
     public private(set) var parseErrors = 0
@@ -40,22 +53,29 @@ public final class MarketDataConnection<Loop: SocketEventLoop> {
     public private(set) var lastMessageNs: UInt64 = 0
 
     let loop: Loop
+    var channel: StreamChannel?
     var handshake: WebSocketHandshake?
     var handshakeBuffer: [UInt8] = []
-    var request: [UInt8] = []
     var codec: WebSocketFrameCodec?
-    var sendInFlight = 0
 
-    public init(loop: Loop, token: UInt32, address: SocketAddress, host: String, path: String) {
+    public init(loop: Loop, token: UInt32, address: SocketAddress, host: String, path: String,
+                security: StreamChannel.Security = .plain) {
         self.loop = loop
         self.token = token
         self.address = address
         self.host = host
         self.path = path
+        self.security = security
     }
 
     /// Opens the socket and queues the connect (with a linked timeout).
     public func start(connectTimeoutNs: UInt64 = 5_000_000_000) throws(IOError) {
+        do {
+            channel = try StreamChannel(security)
+        } catch {
+            state = .closed(reason: .tlsFailed("\(error)"))
+            return
+        }
         fd = try Posix.tcpSocket(family: address.family)
         // The handshake nonce and the mask keys must be unpredictable (RFC 6455 10.3): getrandom.
         var random = SystemRandomNumberGenerator()
@@ -72,49 +92,73 @@ public final class MarketDataConnection<Loop: SocketEventLoop> {
     public func onCompletion(_ c: URingCompletion, _ data: UnsafeRawBufferPointer?, nowNs: UInt64,
                              parser: inout BinanceStreamParser,
                              deliver: (BinanceStreamMessage) -> Void) {
+        guard let channel else { return }
         switch (c.operation, state) {
         case (.connect, .connecting):
             guard c.result == 0 else { return finish(.connectFailed(errno: -c.result)) }
-            state = .handshaking
-            request = handshake!.requestBytes()
-            sendRequest()
             loop.receive(fd: fd, token: token)
+            if channel.isSecure {
+                state = .tlsHandshaking
+                channel.start()
+            } else {
+                sendUpgradeRequest()
+            }
+            flush()
         case (.send, _):
-            sendInFlight = 0
-            if c.result > 0, state == .open || state == .handshaking, request.isEmpty, let codec {
-                codec.consumeOutput(Int(c.result))
-            }
-            if !request.isEmpty, c.result > 0 { request.removeAll() }
-            flushOutput()
-        case (.receive, .handshaking):
-            guard c.result > 0, let data else { return finish(c.result == 0 ? .endOfStream : .receiveFailed(errno: -c.result)) }
-            handshakeBuffer += data
-            let outcome = handshakeBuffer.withUnsafeBytes { handshake!.parseResponse($0) }
-            switch outcome {
-            case .needMoreData: break
-            case .failed: finish(.handshakeFailed)
-            case .upgraded(let headerBytes):
-                state = .open
-                if handshakeBuffer.count > headerBytes {
-                    handshakeBuffer.withUnsafeBytes {
-                        codec!.feed(UnsafeRawBufferPointer(rebasing: $0[headerBytes...]))
-                    }
-                    drain(nowNs: nowNs, parser: &parser, deliver: deliver)
-                }
-            }
-            if !c.more, state == .open { loop.receive(fd: fd, token: token) }
-        case (.receive, .open):
+            guard c.result >= 0 else { return finish(.sendFailed(errno: -c.result)) }
+            channel.sent(Int(c.result))
+            flush()
+        case (.receive, .tlsHandshaking), (.receive, .handshaking), (.receive, .open):
             // Ingress: the moment these bytes left the socket into our hands.
             let ingressNs = LiveClock().nowNs()
             guard c.result > 0, let data else {
                 if c.result == -ENOBUFS { loop.receive(fd: fd, token: token); return }  // out of buffers: re-arm
                 return finish(c.result == 0 ? .endOfStream : .receiveFailed(errno: -c.result))
             }
-            codec!.feed(data)
-            drain(nowNs: ingressNs, parser: &parser, deliver: deliver)
-            if !c.more, state == .open { loop.receive(fd: fd, token: token) }
+            let outcome = channel.receive(data) { plaintext in
+                switch state {
+                case .open:
+                    codec!.feed(plaintext)
+                    drain(nowNs: ingressNs, parser: &parser, deliver: deliver)
+                case .handshaking:
+                    handshakeBuffer.append(contentsOf: plaintext)
+                    upgrade(nowNs: ingressNs, parser: &parser, deliver: deliver)
+                default:
+                    break  // data after a close: ignored
+                }
+            }
+            switch outcome {
+            case .ok: break
+            case .failed(let reason): return finish(.tlsFailed(reason))
+            case .closed: return finish(.endOfStream)
+            }
+            if state == .tlsHandshaking, channel.isReady { sendUpgradeRequest() }
+            flush()
+            if !c.more, fd >= 0 { loop.receive(fd: fd, token: token) }
         default:
             break  // timeouts of completed connects, late completions after close
+        }
+    }
+
+    func sendUpgradeRequest() {
+        state = .handshaking
+        let request = handshake!.requestBytes()
+        request.withUnsafeBytes { try? channel!.queue($0) }
+    }
+
+    /// Checks the buffered handshake response; once upgraded, frames that came with it are parsed.
+    func upgrade(nowNs: UInt64, parser: inout BinanceStreamParser, deliver: (BinanceStreamMessage) -> Void) {
+        let outcome = handshakeBuffer.withUnsafeBytes { handshake!.parseResponse($0) }
+        switch outcome {
+        case .needMoreData: break
+        case .failed: finish(.handshakeFailed)
+        case .upgraded(let headerBytes):
+            state = .open
+            if handshakeBuffer.count > headerBytes {
+                handshakeBuffer.withUnsafeBytes { codec!.feed(UnsafeRawBufferPointer(rebasing: $0[headerBytes...])) }
+                drain(nowNs: nowNs, parser: &parser, deliver: deliver)
+            }
+            handshakeBuffer = []
         }
     }
 
@@ -134,31 +178,36 @@ public final class MarketDataConnection<Loop: SocketEventLoop> {
             case .needMoreData:
                 break loop
             case .closed(let code):
-                flushOutput()
+                takeCodecOutput()
+                flush()
                 finish(.serverClosed(code: code))
                 break loop
             case .error:
-                flushOutput()
+                takeCodecOutput()
+                flush()
                 finish(.protocolError)
                 break loop
             }
         }
-        flushOutput()
+        takeCodecOutput()
     }
 
-    func sendRequest() {
-        request.withUnsafeBytes { bytes in
-            sendInFlight = bytes.count
-            loop.send(fd: fd, bytes, token: token)
-        }
+    /// Moves the codec's queued frames (pongs, close) into the channel.
+    func takeCodecOutput() {
+        guard let codec, let channel, codec.pendingOutput.count > 0 else { return }
+        let n = codec.pendingOutput.count
+        try? channel.queue(codec.pendingOutput)
+        codec.consumeOutput(n)
     }
 
-    /// Sends the codec's queued output (pongs, close) when nothing is in flight.
-    func flushOutput() {
-        guard sendInFlight == 0, request.isEmpty, let codec, codec.pendingOutput.count > 0, fd >= 0 else { return }
-        sendInFlight = codec.pendingOutput.count
-        loop.send(fd: fd, codec.pendingOutput, token: token)
+    /// Hands the channel's next bytes to the loop when no send is in flight.
+    func flush() {
+        guard fd >= 0, let channel else { return }
+        _ = channel.nextSend { bytes in loop.send(fd: fd, bytes, token: token) }
     }
+
+    /// Closes the connection for a reason found by the owner (a handshake that took too long).
+    public func abort(_ reason: CloseReason) { finish(reason) }
 
     func finish(_ reason: CloseReason) {
         state = .closed(reason: reason)

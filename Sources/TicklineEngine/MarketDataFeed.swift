@@ -3,15 +3,18 @@ import TicklineCore
 import TicklineIO
 import TicklineRing
 
-/// A WebSocket URL of the feed, resolved once.
+/// A WebSocket URL of the feed, resolved once (at start-up; reconnects reuse the address).
 public struct MarketDataEndpoint: Sendable {
     public var address: SocketAddress
+    /// The Host header (and, under TLS, the SNI name checked against the certificate).
     public var host: String
     public var path: String
-    public init(address: SocketAddress, host: String, path: String) {
+    public var security: StreamChannel.Security
+    public init(address: SocketAddress, host: String, path: String, security: StreamChannel.Security = .plain) {
         self.address = address
         self.host = host
         self.path = path
+        self.security = security
     }
 }
 
@@ -23,6 +26,9 @@ public struct MarketDataPolicy: Sendable {
     /// Reconnect this long after connecting, before the venue's own 24 h cut.
     public var maxConnectionAgeNs: UInt64 = 23 * 3_600_000_000_000
     public var connectTimeoutNs: UInt64 = 5_000_000_000
+    /// Connect, TLS and WebSocket handshakes together: a server that accepts and then says
+    /// nothing is dropped after this.
+    public var handshakeTimeoutNs: UInt64 = 10_000_000_000
     public init() {}
 }
 
@@ -44,6 +50,7 @@ public final class MarketDataFeed<Loop: SocketEventLoop>: Agent {
     public private(set) var reconnects = 0
     public private(set) var staleReconnects = 0
     public private(set) var ageReconnects = 0
+    public private(set) var handshakeTimeouts = 0
     public private(set) var failures = 0
     public private(set) var deliveredMessages = 0
     /// Completions that arrived for a connection already replaced.
@@ -68,7 +75,8 @@ public final class MarketDataFeed<Loop: SocketEventLoop>: Agent {
         connectedAtNs = Array(repeating: 0, count: endpoints.count)
         random = seed
         for (i, e) in endpoints.enumerated() {
-            connections.append(MarketDataConnection(loop: loop, token: UInt32(i), address: e.address, host: e.host, path: e.path))
+            connections.append(MarketDataConnection(loop: loop, token: UInt32(i), address: e.address, host: e.host, path: e.path,
+                                                    security: e.security))
         }
     }
 
@@ -115,8 +123,12 @@ public final class MarketDataFeed<Loop: SocketEventLoop>: Agent {
                     restart(i, nowNs: nowNs)
                     work += 1
                 }
-            case .connecting, .handshaking:
-                break
+            case .connecting, .tlsHandshaking, .handshaking:
+                if nowNs > connectedAtNs[i], nowNs - connectedAtNs[i] > policy.handshakeTimeoutNs {
+                    handshakeTimeouts += 1
+                    c.abort(.handshakeTimedOut)  // closed: the next pass schedules a backed-off retry
+                    work += 1
+                }
             }
         }
         return work
@@ -134,8 +146,9 @@ public final class MarketDataFeed<Loop: SocketEventLoop>: Agent {
 
     func connect(_ i: Int, nowNs: UInt64) -> Int {
         generation = (generation &+ 1) & 0xFFFF
-        let c = MarketDataConnection(loop: loop, token: UInt32(i) | generation << 16, address: endpoints[i].address,
-                                     host: endpoints[i].host, path: endpoints[i].path)
+        let e = endpoints[i]
+        let c = MarketDataConnection(loop: loop, token: UInt32(i) | generation << 16, address: e.address, host: e.host,
+                                     path: e.path, security: e.security)
         connections[i] = c
         retryAtNs[i] = 0
         connectedAtNs[i] = nowNs
