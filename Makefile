@@ -26,6 +26,7 @@ run: release
 ## against the simulator (Python venvs under .build/).
 test: deps
 	Tests/clients/venvs.sh
+	Tests/indicators/reference.sh
 	swift build --build-tests
 	@set -o pipefail; start=$$(date +%s); \
 	swift test --skip-build 2>&1 | tee .build/test.log; status=$$?; \

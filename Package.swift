@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "TicklineSim", targets: ["TicklineSim"]),
         .library(name: "TicklineIO", targets: ["TicklineIO"]),
         .library(name: "TicklineBinance", targets: ["TicklineBinance"]),
+        .library(name: "TicklineIndicators", targets: ["TicklineIndicators"]),
     ],
     dependencies: [
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
@@ -58,6 +59,8 @@ let package = Package(
             name: "TicklineBinance",
             dependencies: ["TicklineCore", "COpenSSL"],
             swiftSettings: hotPathSettings),
+        // Streaming technical indicators per (symbol, interval): pure Double arithmetic, no Foundation.
+        .target(name: "TicklineIndicators", dependencies: ["TicklineCore"], swiftSettings: hotPathSettings),
         .target(
             name: "TicklineConfig",
             dependencies: [
@@ -89,6 +92,7 @@ let package = Package(
             name: "tickline",
             dependencies: [
                 "TicklineCore", "TicklineRing", "TicklineConfig", "TicklineEngine", "TicklineSim", "TicklineBinance",
+                "TicklineIndicators",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -103,9 +107,11 @@ let package = Package(
             name: "TicklineIOTests", dependencies: ["TicklineIO", "TicklineCore", "TicklineTestSupport"], exclude: ["Scripts"]),
         .testTarget(name: "TicklineBinanceTests", dependencies: ["TicklineBinance", "TicklineCore"]),
         .testTarget(name: "TicklineSimTests", dependencies: ["TicklineSim"], exclude: ["Fixtures"]),
+        .testTarget(name: "TicklineIndicatorsTests", dependencies: ["TicklineIndicators", "TicklineCore"]),
         .testTarget(name: "TicklineConfigTests", dependencies: ["TicklineConfig", "TicklineRing"]),
         .testTarget(
             name: "TicklineEngineTests",
-            dependencies: ["TicklineEngine", "TicklineRing", "TicklineCore", "TicklineConfig", "TicklineTestSupport"]),
+            dependencies: ["TicklineEngine", "TicklineRing", "TicklineCore", "TicklineConfig", "TicklineTestSupport"],
+            exclude: ["Scripts"]),
     ]
 )
