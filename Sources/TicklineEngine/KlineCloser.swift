@@ -8,6 +8,12 @@ import TicklineCore
 ///
 /// Between closes the provisional bar is the exchange's latest snapshot plus the trades that
 /// arrived after it (trade time > the snapshot's event time, so no trade is counted twice).
+/// REST history (the start-up warm-up, and the backfill after every reconnect) goes through the
+/// same closer: between `beginBackfill` and `completeBackfill` closes are held back, and the
+/// history then fills the gap in front of them, so downstream always sees candles in open-time
+/// order with none missing, and a candle closed locally from partial data during an outage is
+/// replaced by the exchange's values before it ever leaves.
+///
 /// Pure value type: the parse stage owns one per (symbol, interval) and feeds it in event order.
 public struct KlineCloser: Sendable {
     public enum Source: Sendable, Equatable { case local, exchange }
@@ -33,8 +39,16 @@ public struct KlineCloser: Sendable {
     public private(set) var confirmations = 0
     /// Trades or updates for candles already closed (late data), ignored.
     public private(set) var lateEvents = 0
+    /// Candles that came from REST history to fill a gap or warm up.
+    public private(set) var backfilled = 0
+    /// True between `beginBackfill` and `completeBackfill`: closes are held, not sent.
+    public private(set) var awaitingBackfill = false
+    /// The last candle sent downstream (held ones are not).
+    public private(set) var lastEmitted: Kline?
     /// Event time of the exchange snapshot `current` was built on (trades at or before it are in it).
     var snapshotTimeMs: Int64 = .min
+    /// Closes held while history is awaited, in open-time order.
+    var held: [(bar: Kline, source: Source)] = []
 
     public init(interval: Interval) { self.interval = interval }
 
@@ -90,6 +104,11 @@ public struct KlineCloser: Sendable {
                 return (.none, .none)
             }
             corrections += 1
+            if let i = held.lastIndex(where: { $0.bar.openTimeMs == k.openTimeMs }) {
+                held[i] = (k, .exchange)  // not sent yet: it leaves with the exchange's values
+                return (.none, .none)
+            }
+            lastEmitted = k
             return (.corrected(k), .none)
         }
         var first = Output.none
@@ -101,7 +120,8 @@ public struct KlineCloser: Sendable {
             current = nil
             lastClosed = k
             exchangeCloses += 1
-            return first == .none ? (.closed(k, .exchange), .none) : (first, .closed(k, .exchange))
+            let second = release(k, .exchange)
+            return first == .none ? (second, .none) : (first, second)
         }
         current = k
         snapshotTimeMs = k.eventTimeMs
@@ -113,7 +133,58 @@ public struct KlineCloser: Sendable {
         current = nil
         lastClosed = bar
         localCloses += 1
-        return .closed(bar, .local)
+        return release(bar, .local)
+    }
+
+    /// Sends a closed candle, or holds it while history is awaited.
+    mutating func release(_ bar: Kline, _ source: Source) -> Output {
+        if awaitingBackfill {
+            held.append((bar, source))
+            return .none
+        }
+        lastEmitted = bar
+        return .closed(bar, source)
+    }
+
+    /// History is on its way (start-up, or the stream dropped): hold closes until it arrives.
+    public mutating func beginBackfill() {
+        awaitingBackfill = true
+    }
+
+    /// REST history arrived: candles from it that end before `completeBeforeMs` (the time the
+    /// request was sent, so none is still in progress) fill the gap between the last candle sent
+    /// and the candle in progress; a held candle of the same time is replaced by the exchange's
+    /// values; the last candle sent, if the exchange's values differ, becomes a correction. Then
+    /// everything goes out in open-time order. Call with no bars to give up on history (the held
+    /// candles go out as they are).
+    public mutating func completeBackfill(_ bars: [Kline], completeBeforeMs: Int64, emit: (Output) -> Void) {
+        let sentUpTo = lastEmitted?.openTimeMs ?? .min
+        let inProgress = current?.openTimeMs ?? .max
+        var out = held
+        held.removeAll(keepingCapacity: true)
+        awaitingBackfill = false
+        for bar in bars where bar.interval == interval && bar.closeTimeMs < completeBeforeMs && bar.openTimeMs >= sentUpTo {
+            if bar.openTimeMs == sentUpTo {
+                if let last = lastEmitted, !sameValues(bar, last) {
+                    corrections += 1
+                    lastEmitted = bar
+                    if lastClosed?.openTimeMs == bar.openTimeMs { lastClosed = bar }
+                    emit(.corrected(bar))
+                }
+            } else if let i = out.firstIndex(where: { $0.bar.openTimeMs == bar.openTimeMs }) {
+                if !sameValues(bar, out[i].bar) { corrections += 1 }
+                out[i] = (bar, .exchange)
+            } else if bar.openTimeMs < inProgress {
+                backfilled += 1
+                out.append((bar, .exchange))
+            }
+        }
+        out.sort { $0.bar.openTimeMs < $1.bar.openTimeMs }
+        for (bar, source) in out {
+            lastEmitted = bar
+            emit(.closed(bar, source))
+        }
+        if let sent = lastEmitted, sent.openTimeMs > lastClosed?.openTimeMs ?? .min { lastClosed = sent }
     }
 
     func sameValues(_ a: Kline, _ b: Kline) -> Bool {
