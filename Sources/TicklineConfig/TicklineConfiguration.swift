@@ -5,11 +5,12 @@ import TicklineRing
 /// `tickline.toml`: everything the engine is configured with. Unknown keys and out-of-range
 /// values are start-up errors naming the key, file and line.
 ///
-/// This issue's sections: `[layout]` and `[pipeline]` (the synthetic pipeline demo). Venue,
-/// accounts, strategies, risk, store and ports come with the issues that build them.
+/// Sections: `[layout]`, `[pipeline]` (the synthetic pipeline demo) and `[venue]` (market data
+/// and REST). Accounts, strategies, risk, store and ports come with the issues that build them.
 public struct TicklineConfiguration: Sendable {
     public var layout: Layout
     public var pipeline: PipelineSettings
+    public var venue = VenueSettings()
 
     /// The synthetic tick source of `make run` and `tickline bench pipeline`.
     public struct PipelineSettings: Sendable, Equatable {
@@ -40,7 +41,7 @@ public struct TicklineConfiguration: Sendable {
     }
 
     static func parse(document doc: TOMLDocument) throws(ConfigError) -> TicklineConfiguration {
-        try doc.rejectUnknownKeys(in: doc.root, allowed: ["layout", "pipeline"], path: nil)
+        try doc.rejectUnknownKeys(in: doc.root, allowed: ["layout", "pipeline", "venue"], path: nil)
         let layout: Layout
         if let t = doc.root["layout"]?.table {
             layout = try LayoutLoader.parse(t, in: doc, defaultName: "tickline.toml")
@@ -86,6 +87,80 @@ public struct TicklineConfiguration: Sendable {
                 pipeline.seed = UInt64(n)
             }
         }
-        return TicklineConfiguration(layout: layout, pipeline: pipeline)
+        var configuration = TicklineConfiguration(layout: layout, pipeline: pipeline)
+        if let v = doc.root["venue"]?.table { configuration.venue = try parseVenue(v, in: doc) }
+        return configuration
+    }
+
+    static func parseVenue(_ t: TOMLTable, in doc: TOMLDocument) throws(ConfigError) -> VenueSettings {
+        let path = "venue"
+        try doc.rejectUnknownKeys(in: t, allowed: ["rest_url", "stream_url", "symbols", "intervals", "agg_trade", "book_ticker",
+                                                   "mark_price", "warmup_candles", "backend", "ca_file"], path: path)
+        var venue = VenueSettings()
+        func strings(_ key: String) throws(ConfigError) -> [String]? {
+            guard let value = t[key] else { return nil }
+            guard let arr = value.array, !arr.isEmpty else { throw doc.error("must be a non-empty list of strings", key: key, table: path) }
+            var out: [String] = []
+            for v in arr {
+                guard let s = v.string else { throw doc.error("must contain strings", key: key, table: path) }
+                out.append(s)
+            }
+            return out
+        }
+        func bool(_ key: String) throws(ConfigError) -> Bool? {
+            guard let value = t[key] else { return nil }
+            guard let b = value.bool else { throw doc.error("must be true or false", key: key, table: path) }
+            return b
+        }
+        if let v = t["rest_url"] {
+            guard let s = v.string, let url = VenueURL(s, schemes: ("http", "https")) else {
+                throw doc.error("must be an http:// or https:// URL", key: "rest_url", table: path)
+            }
+            venue.restURL = url
+        }
+        if let v = t["stream_url"] {
+            guard let s = v.string, let url = VenueURL(s, schemes: ("ws", "wss")) else {
+                throw doc.error("must be a ws:// or wss:// URL", key: "stream_url", table: path)
+            }
+            venue.streamURL = url
+        }
+        if let names = try strings("symbols") {
+            for n in names where n.isEmpty || !n.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) }) {
+                throw doc.error("\"\(n)\" is not a symbol name (upper-case letters and digits, e.g. BTCUSDT)", key: "symbols", table: path)
+            }
+            venue.symbols = names
+        }
+        if let names = try strings("intervals") {
+            var intervals: [Interval] = []
+            for n in names {
+                guard let i = Interval(name: n) else {
+                    throw doc.error("\"\(n)\" is not an interval (\(Interval.allCases.map(\.name).joined(separator: ", ")))",
+                                    key: "intervals", table: path)
+                }
+                if !intervals.contains(i) { intervals.append(i) }
+            }
+            venue.intervals = intervals.sorted()
+        }
+        if let b = try bool("agg_trade") { venue.aggTrade = b }
+        if let b = try bool("book_ticker") { venue.bookTicker = b }
+        if let b = try bool("mark_price") { venue.markPrice = b }
+        if let v = t["warmup_candles"] {
+            guard let n = v.int, n >= 0, n <= 1499 else {
+                throw doc.error("must be an integer in 0...1499 (Binance's klines limit is 1500, one row is in progress)",
+                                key: "warmup_candles", table: path)
+            }
+            venue.warmupCandles = n
+        }
+        if let v = t["backend"] {
+            guard let s = v.string, let b = VenueSettings.Backend(rawValue: s) else {
+                throw doc.error("must be \"uring\" or \"poll\"", key: "backend", table: path)
+            }
+            venue.backend = b
+        }
+        if let v = t["ca_file"] {
+            guard let s = v.string, !s.isEmpty else { throw doc.error("must be a file path", key: "ca_file", table: path) }
+            venue.caFile = s
+        }
+        return venue
     }
 }
