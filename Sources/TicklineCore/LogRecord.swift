@@ -78,6 +78,8 @@ public enum LogCode: UInt16, Sendable, BitwiseCopyable, CaseIterable {
     case candleClosed
     case candleCorrected
     case marketDataReconnected
+    case candleHistoryLoaded
+    case candleHistoryFailed
 
     public var template: String {
         switch self {
@@ -91,6 +93,8 @@ public enum LogCode: UInt16, Sendable, BitwiseCopyable, CaseIterable {
         case .candleClosed: return "candle closed: symbol {} interval {}"
         case .candleCorrected: return "candle corrected by the exchange: symbol {} interval {}"
         case .marketDataReconnected: return "market data reconnected ({} reconnects so far)"
+        case .candleHistoryLoaded: return "candle history: symbol {} interval {}: {} candles from REST"
+        case .candleHistoryFailed: return "candle history request failed: symbol {} interval {}, attempt {}, HTTP status {}"
         }
     }
 }

@@ -3,50 +3,113 @@ import TicklineCore
 import TicklineIO
 import TicklineRing
 
-/// The parse stage on live market data: the `MarketDataFeed` (io_uring WebSockets, reconnects)
-/// delivers parsed messages, which go on as `MarketEvent`s to the indicator stage and, for
-/// prices, to risk. Candles of the subscribed intervals close exactly once through a
-/// `KlineCloser` each (local close from trades and the clock, or the exchange's `x:true`);
-/// closed candles also go to the journal.
+/// The venue's REST origin, resolved once at start-up.
+public struct RESTEndpoint: Sendable {
+    public var address: SocketAddress
+    /// The Host header (and the TLS name).
+    public var host: String
+    public var security: StreamChannel.Security
+    public init(address: SocketAddress, host: String, security: StreamChannel.Security = .plain) {
+        self.address = address
+        self.host = host
+        self.security = security
+    }
+}
+
+/// The parse stage on live market data: the `MarketDataFeed` (WebSockets on io_uring or the
+/// polling backend, reconnects) delivers parsed messages, which go on as `MarketEvent`s to the
+/// indicator stage and, for prices, to risk. Candles of the subscribed intervals close exactly
+/// once through a `KlineCloser` each (local close from trades and the clock, or the exchange's
+/// `x:true`); closed candles also go to the journal.
 ///
-/// Socket input cannot be left unconsumed, so a full output ring drops the event and counts it
-/// (the rings are sized so this does not happen at Binance's rates).
+/// Candle history comes over REST on the same loop (`HTTPConnectionPool`): every closer starts
+/// out awaiting history, and whenever the market stream (the first endpoint, which carries the
+/// klines) opens — at start-up and after every reconnect — each (symbol, interval) asks
+/// `/fapi/v1/klines` for what it lacks: `warmupCandles` at start-up, the gap since the last
+/// candle sent afterwards. While the stream is down, closes are held, so downstream sees every
+/// candle once, in order, with the exchange's values. A failed request is retried (1 s apart,
+/// 3 attempts), then the held candles go out as they are and the failure is logged and counted.
+///
+/// Socket input cannot be left unconsumed, so a full output ring drops a market event and
+/// counts it (the rings are sized so this does not happen at Binance's rates); closed candles
+/// instead wait in a queue until both the indicator ring and the journal ring have room, so a
+/// history burst never loses one.
 public final class LiveParseStage<Loop: SocketEventLoop>: Agent {
     public let roleName = "parse"
     public let rings: PipelineRings
     public let log: StageLog
+    public let symbols: SymbolTable
     public let intervals: [Interval]
+    public let warmupCandles: Int
     public private(set) var feed: MarketDataFeed<Loop>!
     public private(set) var events = 0
     public private(set) var candlesClosed = 0
     public private(set) var candleCorrections = 0
     public private(set) var droppedOnFullRing = 0
+    public private(set) var historyRequests = 0
+    public private(set) var historyFailures = 0
+    /// Candles that came from REST (warm-up and backfill), sent downstream.
+    public private(set) var historyCandles = 0
     var closers: [[KlineCloser]]
+    var history: [[HistoryRequest]]
+    var marketOpen = false
     var lastClockNs: UInt64 = 0
     var lastReconnects = 0
     var journalSequence: UInt64 = 0
     var nowNs: UInt64 = 0
+    /// Closed candles and corrections waiting for room in the output and journal rings.
+    var pendingCandles: [(symbol: SymbolID, bar: Kline, closed: Bool)] = []
+    var pendingHead = 0
     let output: SPSCRingHandle<MarketEvent>
     let prices: SPSCRingHandle<MarketEvent>
     let journal: SPSCRingHandle<JournalRecord>
-    let wallClock = LiveClock()
+    let wallTimeMs: () -> Int64
 
-    public init(rings: PipelineRings, symbolCount: Int, intervals: [Interval], endpoints: [MarketDataEndpoint],
-                parser: BinanceStreamParser, loop: Loop, policy: MarketDataPolicy = .init()) {
+    /// Where one (symbol, interval) stands with its history.
+    struct HistoryRequest {
+        var inFlight = false
+        var attempts = 0
+        /// 0: no retry scheduled.
+        var retryAtNs: UInt64 = 0
+    }
+
+    static var retryDelayNs: UInt64 { 1_000_000_000 }
+    static var maxAttempts: Int { 3 }
+
+    /// - Parameters:
+    ///   - rest: the venue's REST origin for candle history; nil skips history (closers start
+    ///     live, with no warm-up).
+    ///   - wallTimeMs: the wall clock closing candles and stamping history requests (injected
+    ///     in tests that run the simulator on a manual clock).
+    public init(rings: PipelineRings, symbols: SymbolTable, intervals: [Interval], endpoints: [MarketDataEndpoint],
+                rest: RESTEndpoint?, warmupCandles: Int = 300, parser: BinanceStreamParser, loop: Loop,
+                policy: MarketDataPolicy = .init(), wallTimeMs: @escaping () -> Int64 = { LiveClock().wallTimeMs() }) {
         self.rings = rings
         self.log = rings.log(.parse)
+        self.symbols = symbols
         self.intervals = intervals
-        self.closers = Array(repeating: intervals.map(KlineCloser.init(interval:)), count: symbolCount)
+        self.warmupCandles = warmupCandles
+        self.wallTimeMs = wallTimeMs
+        self.closers = Array(repeating: intervals.map(KlineCloser.init(interval:)), count: symbols.count)
+        self.history = Array(repeating: Array(repeating: HistoryRequest(), count: intervals.count), count: symbols.count)
         self.output = rings.marketToIndicator.handle
         self.prices = rings.pricesToRisk.handle
         self.journal = rings.journal(.parse).handle
+        pendingCandles.reserveCapacity(1024)
         self.feed = MarketDataFeed(endpoints: endpoints, parser: parser, loop: loop, policy: policy) { [unowned self] m in
             self.handle(m)
+        }
+        if let rest {
+            feed.rest = HTTPConnectionPool(loop: loop, address: rest.address, host: rest.host, security: rest.security,
+                                           tokenBase: 0x8000)
+            for s in closers.indices {
+                for i in closers[s].indices { closers[s][i].beginBackfill() }
+            }
         }
     }
 
     public func onStart() throws {
-        log.log(.stageStarted, .info, nowNs: wallClock.nowNs())
+        log.log(.stageStarted, .info, nowNs: LiveClock().nowNs())
     }
 
     public func doWork(nowNs: UInt64) throws -> Int {
@@ -56,17 +119,97 @@ public final class LiveParseStage<Loop: SocketEventLoop>: Agent {
             lastReconnects = feed.reconnects
             log.log(.marketDataReconnected, .warning, nowNs: nowNs, Int64(lastReconnects))
         }
+        work += followMarketStream(nowNs: nowNs)
         // The clock closes candles whose interval ended without a trade after it (every 100 ms).
         if nowNs &- lastClockNs > 100_000_000 {
             lastClockNs = nowNs
-            let nowMs = wallClock.wallTimeMs()
+            let nowMs = wallTimeMs()
             for s in closers.indices {
                 for i in closers[s].indices {
                     work += emit(closers[s][i].onClock(nowMs: nowMs), symbol: SymbolID(UInt16(s)))
                 }
             }
         }
+        work += flushCandles()
         return work
+    }
+
+    /// History follows the market stream: closes are held from the moment it drops, and history
+    /// is asked for once it is open again (so nothing between the two is missed).
+    func followMarketStream(nowNs: UInt64) -> Int {
+        guard feed.rest != nil, let market = feed.connections.first else { return 0 }
+        let open = market.state == .open
+        var work = 0
+        if marketOpen, !open {
+            for s in closers.indices {
+                for i in closers[s].indices where !closers[s][i].awaitingBackfill { closers[s][i].beginBackfill() }
+            }
+        }
+        marketOpen = open
+        guard open else { return 0 }
+        for s in closers.indices {
+            for i in closers[s].indices where closers[s][i].awaitingBackfill && !history[s][i].inFlight {
+                let h = history[s][i]
+                if h.retryAtNs == 0 || nowNs >= h.retryAtNs {
+                    requestHistory(s, i)
+                    work += 1
+                }
+            }
+        }
+        return work
+    }
+
+    func requestHistory(_ s: Int, _ i: Int) {
+        let interval = intervals[i]
+        let entry = symbols.entries[s]
+        let sentMs = wallTimeMs()
+        var path = "/fapi/v1/klines?symbol=\(entry.name)&interval=\(interval.name)"
+        if let last = closers[s][i].lastEmitted {
+            // From the last candle sent (to reconcile it) to now, plus the one in progress.
+            let missing = max(0, (sentMs - last.openTimeMs) / interval.durationMs) + 2
+            path += "&startTime=\(last.openTimeMs)&limit=\(min(1500, missing))"
+        } else if warmupCandles > 0 {
+            path += "&limit=\(warmupCandles + 1)"  // the last row is the candle in progress
+        } else {
+            closers[s][i].completeBackfill([], completeBeforeMs: sentMs) { _ = emit($0, symbol: SymbolID(UInt16(s))) }
+            return
+        }
+        history[s][i].inFlight = true
+        historyRequests += 1
+        feed.rest!.request(method: "GET", path: path) { [unowned self] result in
+            history[s][i].inFlight = false
+            var status = 0
+            if case .success(let response) = result {
+                status = response.status
+                if status == 200,
+                   let bars = try? BinanceREST.klines(response.body, interval: interval, priceScale: entry.priceScale,
+                                                      quantityScale: entry.quantityScale) {
+                    completeHistory(s, i, bars, sentMs: sentMs)
+                    return
+                }
+            }
+            historyFailures += 1
+            history[s][i].attempts += 1
+            log.log(.candleHistoryFailed, .warning, nowNs: nowNs, Int64(s), Int64(interval.rawValue),
+                    Int64(history[s][i].attempts), Int64(status))
+            if history[s][i].attempts >= Self.maxAttempts {
+                completeHistory(s, i, [], sentMs: sentMs)  // give up: held candles go out as they are
+            } else {
+                history[s][i].retryAtNs = nowNs &+ Self.retryDelayNs
+            }
+        }
+    }
+
+    func completeHistory(_ s: Int, _ i: Int, _ bars: [Kline], sentMs: Int64) {
+        history[s][i] = HistoryRequest()
+        let symbol = SymbolID(UInt16(s))
+        let before = closers[s][i].backfilled
+        closers[s][i].completeBackfill(bars, completeBeforeMs: sentMs) { _ = emit($0, symbol: symbol) }
+        let loaded = closers[s][i].backfilled - before
+        historyCandles += loaded
+        log.log(.candleHistoryLoaded, .info, nowNs: nowNs, Int64(s), Int64(intervals[i].rawValue), Int64(loaded))
+        // The stream dropped again while the answer was on its way: keep holding.
+        if !marketOpen { closers[s][i].beginBackfill() }
     }
 
     func handle(_ message: BinanceStreamMessage) {
@@ -107,25 +250,45 @@ public final class LiveParseStage<Loop: SocketEventLoop>: Agent {
         output.publish()
     }
 
-    /// Sends a closed candle downstream and to the journal (once), or journals a correction.
+    /// Queues a closed candle (downstream and journal) or a correction (journal only).
     func emit(_ o: KlineCloser.Output, symbol: SymbolID) -> Int {
         switch o {
         case .none:
             return 0
         case .closed(let bar, _):
             candlesClosed &+= 1
-            forward(MarketEvent(ingressNs: nowNs, symbol: symbol, body: .klineClosed(bar)))
-            journalSequence &+= 1
-            _ = journal.tryPush(JournalRecord(producer: .parse, sequence: journalSequence, body: .candle(symbol, bar)))
+            pendingCandles.append((symbol, bar, true))
             log.log(.candleClosed, .debug, nowNs: nowNs, Int64(symbol.rawValue), Int64(bar.interval.rawValue))
             return 1
         case .corrected(let bar):
             candleCorrections &+= 1
-            journalSequence &+= 1
-            _ = journal.tryPush(JournalRecord(producer: .parse, sequence: journalSequence, body: .candle(symbol, bar)))
+            pendingCandles.append((symbol, bar, false))
             log.log(.candleCorrected, .info, nowNs: nowNs, Int64(symbol.rawValue), Int64(bar.interval.rawValue))
             return 1
         }
+    }
+
+    /// Sends queued candles while both rings have room, in order.
+    func flushCandles() -> Int {
+        var sent = 0
+        while pendingHead < pendingCandles.count {
+            let c = pendingCandles[pendingHead]
+            if c.closed {
+                guard output.freeCount > 0, journal.freeCount > 0 else { break }
+                forward(MarketEvent(ingressNs: nowNs, symbol: c.symbol, body: .klineClosed(c.bar)))
+            } else {
+                guard journal.freeCount > 0 else { break }
+            }
+            journalSequence &+= 1
+            _ = journal.tryPush(JournalRecord(producer: .parse, sequence: journalSequence, body: .candle(c.symbol, c.bar)))
+            pendingHead += 1
+            sent += 1
+        }
+        if pendingHead == pendingCandles.count, pendingHead > 0 {
+            pendingCandles.removeAll(keepingCapacity: true)
+            pendingHead = 0
+        }
+        return sent
     }
 }
 
@@ -134,6 +297,8 @@ public protocol LiveParseStats: Agent {
     var events: Int { get }
     var candlesClosed: Int { get }
     var candleCorrections: Int { get }
+    var historyCandles: Int { get }
+    var historyFailures: Int { get }
     var droppedOnFullRing: Int { get }
     var reconnects: Int { get }
     var parseErrors: UInt64 { get }

@@ -8,61 +8,81 @@ import TicklineIO
 import Glibc
 #endif
 
-/// `tickline run` on a live venue: exchange info over REST (the symbols' scales), then the
-/// pipeline with the live parse stage subscribed to aggTrade, markPrice@1s and klines on
-/// `/market` and bookTicker on `/public`; runs for `seconds` and returns the report.
+/// `tickline run` on a live venue (the bundled simulator or Binance, same code): names
+/// resolved once, exchange info over REST (the symbols' scales), then the pipeline with the
+/// live parse stage on `/market` (trades, mark price, klines) and `/public` (book ticker) under
+/// the stream URL, candle history over REST on the same loop; runs for `seconds` and returns
+/// the report.
 public enum LiveRun {
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
     }
 
-    public static let intervals: [Interval] = [.m1, .m5, .m15, .h1, .h4]
+    /// What start-up resolved: endpoints and the symbol table.
+    public struct Venue: Sendable {
+        public var rest: RESTEndpoint
+        public var streams: [MarketDataEndpoint]
+        public var symbols: SymbolTable
+    }
 
-    /// - Parameter backend: `uring` (io_uring, the default) or `poll` (non-blocking sockets polled in a spin).
-    public static func run(_ configuration: TicklineConfiguration, host: String, port: UInt16, symbols: [String],
-                           seconds: Int, backend: String = "uring", logger: Logger) throws -> String {
-        guard let address = (try? SocketAddress.resolve(host: host, port: port))?.first else {
-            throw Failure(description: "cannot resolve \(host)")
+    /// DNS (start-up only) and exchange info; fails with a message naming what went wrong.
+    public static func resolve(_ venue: VenueSettings) throws -> Venue {
+        func security(_ url: VenueURL) -> StreamChannel.Security {
+            url.secure ? .tls(hostname: url.host, caFile: venue.caFile) : .plain
         }
-        let authority = "\(host):\(port)"
-        let info = try StartupHTTP.get(address, host: authority, path: "/fapi/v1/exchangeInfo")
-        guard info.status == 200 else { throw Failure(description: "exchangeInfo: HTTP \(info.status)") }
+        func address(_ url: VenueURL) throws -> SocketAddress {
+            guard let a = (try? SocketAddress.resolve(host: url.host, port: url.port))?.first else {
+                throw Failure(description: "cannot resolve \(url.host)")
+            }
+            return a
+        }
+        let rest = RESTEndpoint(address: try address(venue.restURL), host: venue.restURL.authority,
+                                security: security(venue.restURL))
+        let info = try StartupREST.get(rest, path: "/fapi/v1/exchangeInfo")
+        guard info.status == 200 else {
+            let apiError = info.body.withUnsafeBytes { BinanceREST.apiError($0) }
+            throw Failure(description: "exchangeInfo: HTTP \(info.status)" + (apiError.map { " (\($0.code): \($0.message))" } ?? ""))
+        }
         let listed = try info.body.withUnsafeBytes { try BinanceREST.exchangeInfo($0) }
         var table = SymbolTable()
-        for name in symbols {
+        for name in venue.symbols {
             guard let s = listed.first(where: { $0.symbol == name }) else {
                 throw Failure(description: "symbol \(name) is not listed by the venue")
             }
             try table.intern(.init(name: name, priceScale: s.priceScale, quantityScale: s.quantityScale))
         }
-        let lower = table.entries.map { $0.name.lowercased() }
-        let market = lower.flatMap { s in ["\(s)@aggTrade", "\(s)@markPrice@1s"] + intervals.map { "\(s)@kline_\($0.name)" } }
-        let book = lower.map { "\($0)@bookTicker" }
-        let endpoints = [
-            MarketDataEndpoint(address: address, host: authority, path: "/market/stream?streams=" + market.joined(separator: "/")),
-            MarketDataEndpoint(address: address, host: authority, path: "/public/stream?streams=" + book.joined(separator: "/")),
-        ]
-        let parser = BinanceStreamParser(symbols: BinanceSymbols(table))
+        let streamAddress = try address(venue.streamURL)
+        var streams: [MarketDataEndpoint] = []
+        for (tier, names) in [("market", venue.marketStreams), ("public", venue.publicStreams)] where !names.isEmpty {
+            streams.append(MarketDataEndpoint(address: streamAddress, host: venue.streamURL.authority,
+                                              path: "\(venue.streamURL.path)/\(tier)/stream?streams=" + names.joined(separator: "/"),
+                                              security: security(venue.streamURL)))
+        }
+        return Venue(rest: rest, streams: streams, symbols: table)
+    }
+
+    public static func run(_ configuration: TicklineConfiguration, seconds: Int, logger: Logger) throws -> String {
+        let settings = configuration.venue
+        let venue = try resolve(settings)
+        let parser = BinanceStreamParser(symbols: BinanceSymbols(venue.symbols))
         let makeStage: (PipelineRings) -> any LiveParseStats
-        switch backend {
-        case "uring":
+        switch settings.backend {
+        case .uring:
             let loop = try URingLoop()
             makeStage = { rings in
-                LiveParseStage(rings: rings, symbolCount: table.count, intervals: intervals, endpoints: endpoints,
-                               parser: parser, loop: loop)
+                LiveParseStage(rings: rings, symbols: venue.symbols, intervals: settings.intervals, endpoints: venue.streams,
+                               rest: venue.rest, warmupCandles: settings.warmupCandles, parser: parser, loop: loop)
             }
-        case "poll":
+        case .poll:
             let loop = PollingSocketLoop()
             makeStage = { rings in
-                LiveParseStage(rings: rings, symbolCount: table.count, intervals: intervals, endpoints: endpoints,
-                               parser: parser, loop: loop)
+                LiveParseStage(rings: rings, symbols: venue.symbols, intervals: settings.intervals, endpoints: venue.streams,
+                               rest: venue.rest, warmupCandles: settings.warmupCandles, parser: parser, loop: loop)
             }
-        default:
-            throw Failure(description: "backend must be uring or poll, not \(backend)")
         }
-        var settings = configuration.pipeline
-        settings.symbols = table.entries.map(\.name)
-        let pipeline = Pipeline(layout: configuration.layout, settings: settings, totalTicks: 0, ticksPerSecond: 0,
+        var pipelineSettings = configuration.pipeline
+        pipelineSettings.symbols = venue.symbols.entries.map(\.name)
+        let pipeline = Pipeline(layout: configuration.layout, settings: pipelineSettings, totalTicks: 0, ticksPerSecond: 0,
                                 logger: logger, makeLiveParse: makeStage)
         let clock = LiveClock()
         try pipeline.start()
@@ -73,9 +93,11 @@ public enum LiveRun {
         pipeline.stop()
         let live = pipeline.liveParse!
         var out = pipeline.report(elapsedNs: elapsed).table
-        out += "market data from \(authority) (\(backend)): \(live.events) events, \(live.candlesClosed) candles closed, "
+        out += "market data from \(settings.streamURL) (\(settings.backend.rawValue)): \(live.events) events, "
+            + "\(live.candlesClosed) candles closed (\(live.historyCandles) from REST history), "
             + "\(live.candleCorrections) corrected by the exchange, \(live.reconnects) reconnects, "
-            + "\(live.parseErrors) parse errors, \(live.droppedOnFullRing) dropped on a full ring\n"
+            + "\(live.parseErrors) parse errors, \(live.historyFailures) failed history requests, "
+            + "\(live.droppedOnFullRing) dropped on a full ring\n"
         for (i, line) in live.connectionSummary.enumerated() { out += "  stream \(i) \(line)\n" }
         return out
     }

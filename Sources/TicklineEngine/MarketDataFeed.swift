@@ -55,6 +55,9 @@ public final class MarketDataFeed<Loop: SocketEventLoop>: Agent {
     public private(set) var deliveredMessages = 0
     /// Completions that arrived for a connection already replaced.
     public private(set) var staleCompletions = 0
+    /// REST on the same loop (history, backfill): its tokens are routed to it, and it gets a
+    /// tick per duty cycle.
+    public var rest: HTTPConnectionPool<Loop>?
     var generation: UInt32 = 0
     let loop: Loop
     let deliver: (BinanceStreamMessage) -> Void
@@ -82,6 +85,10 @@ public final class MarketDataFeed<Loop: SocketEventLoop>: Agent {
 
     public func doWork(nowNs: UInt64) throws -> Int {
         var work = loop.poll { c, data in
+            if let rest, rest.owns(c.token) {
+                rest.onCompletion(c, data, nowNs: nowNs)
+                return
+            }
             // Low 16 bits: the endpoint; high 16: the connection's generation. A completion of a
             // connection already replaced (its socket closed under an operation in flight) is
             // dropped, never fed to its successor.
@@ -95,6 +102,7 @@ public final class MarketDataFeed<Loop: SocketEventLoop>: Agent {
                 deliver(message)
             }
         }
+        if let rest { work += rest.tick(nowNs: nowNs) }
         for i in connections.indices {
             let c = connections[i]
             switch c.state {

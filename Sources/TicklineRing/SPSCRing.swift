@@ -335,6 +335,9 @@ public struct SPSCRingHandle<Element: BitwiseCopyable>: @unchecked Sendable {
     public var consumedCount: Int { head.pointee.load(ordering: .relaxed) }
     /// Messages waiting (approximate while both sides run).
     public var count: Int { max(0, publishedCount &- consumedCount) }
+    /// Free slots as the producer sees them: never more than there are (the consumer only
+    /// frees more), so a producer that checks it before publishing that many will not fail.
+    public var freeCount: Int { capacity - count }
     /// Times the producer found the ring full.
     public var fullEventCount: Int {
         (control + SPSCRingLayout.fullEvents).assumingMemoryBound(to: Atomic<Int>.self).pointee.load(ordering: .relaxed)

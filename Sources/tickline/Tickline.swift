@@ -15,7 +15,7 @@ struct Tickline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tickline",
         abstract: "Tickline: an automated Binance USD-M futures trading engine.",
-        subcommands: [Run.self, Sim.self, Parse.self, Indicators.self, Bench.self])
+        subcommands: [Run.self, Sim.self, Parse.self, Indicators.self, Signals.self, Bench.self])
 }
 
 /// Options shared by the commands that assemble a pipeline.
@@ -103,17 +103,21 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Seconds to run.")
     var seconds: Int = 3
 
-    @Option(help: "sim, synthetic, or ws://HOST:PORT (plain TCP).")
+    @Option(help: """
+        sim (the bundled simulator, in this process), synthetic (generated ticks, no sockets), \
+        config (the [venue] URLs of --config; Binance by default), or a stream URL ws://HOST:PORT or \
+        wss://HOST:PORT (REST on the same host and port).
+        """)
     var venue = "sim"
 
-    @Option(help: "Symbols to subscribe, comma-separated.")
-    var symbols = "BTCUSDT,ETHUSDT"
+    @Option(help: "Symbols to subscribe, comma-separated (default: [venue] symbols).")
+    var symbols: String?
 
     @Option(help: "Socket backend: uring (io_uring, the default) or poll (non-blocking sockets polled in a spin).")
-    var backend = "uring"
+    var backend: String?
 
     func run() async throws {
-        let configuration = try options.resolve()
+        var configuration = try options.resolve()
         guard seconds > 0 else { fail("--seconds must be > 0") }
         if venue == "synthetic" {
             let rate = configuration.pipeline.ticksPerSecond
@@ -122,7 +126,11 @@ struct Run: AsyncParsableCommand {
             print(report.table, terminator: "")
             return
         }
-        var host = "127.0.0.1", port: UInt16 = 0
+        if let symbols { configuration.venue.symbols = symbols.split(separator: ",").map(String.init) }
+        if let backend {
+            guard let b = VenueSettings.Backend(rawValue: backend) else { fail("--backend must be uring or poll") }
+            configuration.venue.backend = b
+        }
         var simulator: Task<Void, any Error>?
         if venue == "sim" {
             let (stream, continuation) = AsyncStream<Int>.makeStream()
@@ -132,26 +140,17 @@ struct Run: AsyncParsableCommand {
             simulator = Task { try await SimServer.run(o) }
             var it = stream.makeAsyncIterator()
             guard let p = await it.next() else { fail("the simulator did not start") }
-            port = UInt16(p)
-        } else if venue.hasPrefix("ws://") {
-            let rest = venue.dropFirst(5).split(separator: "/").first ?? ""
-            let parts = rest.split(separator: ":")
-            guard parts.count == 2, let p = UInt16(parts[1]) else { fail("--venue \(venue): expected ws://HOST:PORT") }
-            host = String(parts[0])
-            port = p
-        } else {
-            fail("--venue must be sim, synthetic or ws://HOST:PORT")
+            configuration.venue.restURL = VenueURL(secure: false, host: "127.0.0.1", port: UInt16(p), path: "")
+            configuration.venue.streamURL = VenueURL(secure: false, host: "127.0.0.1", port: UInt16(p), path: "")
+        } else if let url = VenueURL(venue, schemes: ("ws", "wss")) {
+            configuration.venue.streamURL = url
+            configuration.venue.restURL = VenueURL(secure: url.secure, host: url.host, port: url.port, path: "")
+        } else if venue != "config" {
+            fail("--venue must be sim, synthetic, config, or ws://HOST:PORT / wss://HOST:PORT")
         }
         defer { simulator?.cancel() }
-        let report = try runLive(configuration, host: host, port: port)
-        print(report, terminator: "")
-    }
-
-    func runLive(_ configuration: TicklineConfiguration, host: String, port: UInt16) throws -> String {
         do {
-            return try LiveRun.run(configuration, host: host, port: port,
-                                   symbols: symbols.split(separator: ",").map(String.init), seconds: seconds,
-                                   backend: backend, logger: makeLogger())
+            print(try LiveRun.run(configuration, seconds: seconds, logger: makeLogger()), terminator: "")
         } catch let e as LiveRun.Failure {
             fail(e.description)
         }

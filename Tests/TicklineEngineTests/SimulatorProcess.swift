@@ -10,11 +10,12 @@ import Glibc
 final class SimulatorProcess {
     let process = Process()
     let port: UInt16
-    init(seed: UInt64) throws {
+    /// - Parameter arguments: more `tickline sim` flags (e.g. `--manual-clock`).
+    init(seed: UInt64, arguments: [String] = []) throws {
         let binary = repositoryRoot.appendingPathComponent(".build/debug/tickline")
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build tickline first")
         process.executableURL = binary
-        process.arguments = ["sim", "--host", "127.0.0.1", "--port", "0", "--seed", String(seed)]
+        process.arguments = ["sim", "--host", "127.0.0.1", "--port", "0", "--seed", String(seed)] + arguments
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -32,8 +33,13 @@ final class SimulatorProcess {
         process.terminate()
         process.waitUntilExit()
     }
-    /// POST /sim/faults?... with a blocking socket (test-only code).
+    /// POST /sim/faults?... (fault injection).
     func fault(_ query: String) throws {
+        _ = try request("POST", "/sim/faults?\(query)")
+    }
+
+    /// One HTTP/1.1 request over a blocking loopback socket (test-only code); returns the body.
+    func request(_ method: String, _ path: String) throws -> String {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var addr = sockaddr_in()
@@ -44,9 +50,18 @@ final class SimulatorProcess {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         try #require(rc == 0)
-        let request = "POST /sim/faults?\(query) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-        _ = request.withCString { write(fd, $0, strlen($0)) }
-        var buf = [UInt8](repeating: 0, count: 512)
-        #expect(read(fd, &buf, buf.count) > 0)
+        let text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        _ = text.withCString { write(fd, $0, strlen($0)) }
+        var response: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fd, &buf, buf.count)
+            if n <= 0 { break }
+            response += buf[0..<n]
+        }
+        let whole = String(decoding: response, as: UTF8.self)
+        try #require(whole.hasPrefix("HTTP/1.1 200"), "\(method) \(path): \(whole.prefix(200))")
+        guard let split = whole.range(of: "\r\n\r\n") else { return "" }
+        return String(whole[split.upperBound...])
     }
 }
