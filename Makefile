@@ -3,6 +3,7 @@ SHELL := /bin/bash
 LAYOUT ?= split-2
 IDLE ?=
 SECONDS_TO_RUN ?= 3
+LOG_LEVEL ?= info
 BENCH_TICKS ?= 1000000
 BENCH_RATE ?= 100000
 IDLE_FLAG := $(if $(IDLE),--idle $(IDLE),)
@@ -18,9 +19,10 @@ build: deps
 release: deps
 	swift build -c release --product tickline
 
-## Runs the engine (for now the synthetic pipeline demo) and prints its latency table.
+## Runs the engine against the bundled simulator (in process, loopback) and prints its latency
+## table and market-data counters. LOG_LEVEL=debug prints a line per closed candle.
 run: release
-	.build/release/tickline run --layout $(LAYOUT) --seconds $(SECONDS_TO_RUN) $(IDLE_FLAG)
+	.build/release/tickline run --layout $(LAYOUT) --seconds $(SECONDS_TO_RUN) --log-level $(LOG_LEVEL) $(IDLE_FLAG)
 
 ## One debug build, then every Swift test suite (per-suite times), then the real-client suites
 ## against the simulator (Python venvs under .build/).

@@ -204,7 +204,8 @@ public final class LiveParseStage<Loop: SocketEventLoop>: Agent {
         history[s][i] = HistoryRequest()
         let symbol = SymbolID(UInt16(s))
         let before = closers[s][i].backfilled
-        closers[s][i].completeBackfill(bars, completeBeforeMs: sentMs) { _ = emit($0, symbol: symbol) }
+        // One summary line for the history, not a line per candle.
+        closers[s][i].completeBackfill(bars, completeBeforeMs: sentMs) { _ = emit($0, symbol: symbol, logEach: false) }
         let loaded = closers[s][i].backfilled - before
         historyCandles += loaded
         log.log(.candleHistoryLoaded, .info, nowNs: nowNs, Int64(s), Int64(intervals[i].rawValue), Int64(loaded))
@@ -251,14 +252,14 @@ public final class LiveParseStage<Loop: SocketEventLoop>: Agent {
     }
 
     /// Queues a closed candle (downstream and journal) or a correction (journal only).
-    func emit(_ o: KlineCloser.Output, symbol: SymbolID) -> Int {
+    func emit(_ o: KlineCloser.Output, symbol: SymbolID, logEach: Bool = true) -> Int {
         switch o {
         case .none:
             return 0
         case .closed(let bar, _):
             candlesClosed &+= 1
             pendingCandles.append((symbol, bar, true))
-            log.log(.candleClosed, .debug, nowNs: nowNs, Int64(symbol.rawValue), Int64(bar.interval.rawValue))
+            if logEach { log.log(.candleClosed, .debug, nowNs: nowNs, Int64(symbol.rawValue), Int64(bar.interval.rawValue)) }
             return 1
         case .corrected(let bar):
             candleCorrections &+= 1

@@ -66,8 +66,10 @@ func fail(_ message: String) -> Never {
     exit(2)
 }
 
-func makeLogger() -> Logger {
-    Logger(label: "tickline") { JSONLinesLogHandler(label: $0) }
+func makeLogger(level: Logger.Level = .info) -> Logger {
+    var logger = Logger(label: "tickline") { JSONLinesLogHandler(label: $0) }
+    logger.logLevel = level
+    return logger
 }
 
 /// Runs the synthetic pipeline and returns its report.
@@ -116,9 +118,13 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Socket backend: uring (io_uring, the default) or poll (non-blocking sockets polled in a spin).")
     var backend: String?
 
+    @Option(help: "Log level: trace, debug (one line per closed candle), info, notice, warning, error, critical.")
+    var logLevel = "info"
+
     func run() async throws {
         var configuration = try options.resolve()
         guard seconds > 0 else { fail("--seconds must be > 0") }
+        guard let level = Logger.Level(rawValue: logLevel) else { fail("--log-level \(logLevel): not a level") }
         if venue == "synthetic" {
             let rate = configuration.pipeline.ticksPerSecond
             guard rate > 0 else { fail("pipeline.ticks_per_second must be > 0 for run") }
@@ -150,7 +156,7 @@ struct Run: AsyncParsableCommand {
         }
         defer { simulator?.cancel() }
         do {
-            print(try LiveRun.run(configuration, seconds: seconds, logger: makeLogger()), terminator: "")
+            print(try LiveRun.run(configuration, seconds: seconds, logger: makeLogger(level: level)), terminator: "")
         } catch let e as LiveRun.Failure {
             fail(e.description)
         }
