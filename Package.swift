@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "TicklineIO", targets: ["TicklineIO"]),
         .library(name: "TicklineBinance", targets: ["TicklineBinance"]),
         .library(name: "TicklineIndicators", targets: ["TicklineIndicators"]),
+        .library(name: "TicklineStrategy", targets: ["TicklineStrategy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
@@ -61,6 +62,10 @@ let package = Package(
             swiftSettings: hotPathSettings),
         // Streaming technical indicators per (symbol, interval): pure Double arithmetic, no Foundation.
         .target(name: "TicklineIndicators", dependencies: ["TicklineCore"], swiftSettings: hotPathSettings),
+        // Rule strategies and the signal combiner (the rule half of the signal stage; no Foundation).
+        .target(
+            name: "TicklineStrategy", dependencies: ["TicklineCore", "TicklineIndicators"],
+            swiftSettings: hotPathSettings),
         .target(
             name: "TicklineConfig",
             dependencies: [
@@ -92,7 +97,7 @@ let package = Package(
             name: "tickline",
             dependencies: [
                 "TicklineCore", "TicklineRing", "TicklineConfig", "TicklineEngine", "TicklineSim", "TicklineBinance",
-                "TicklineIndicators",
+                "TicklineIndicators", "TicklineStrategy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -108,6 +113,7 @@ let package = Package(
         .testTarget(name: "TicklineBinanceTests", dependencies: ["TicklineBinance", "TicklineCore"]),
         .testTarget(name: "TicklineSimTests", dependencies: ["TicklineSim"], exclude: ["Fixtures"]),
         .testTarget(name: "TicklineIndicatorsTests", dependencies: ["TicklineIndicators", "TicklineCore"]),
+        .testTarget(name: "TicklineStrategyTests", dependencies: ["TicklineStrategy", "TicklineIndicators", "TicklineCore"]),
         .testTarget(name: "TicklineConfigTests", dependencies: ["TicklineConfig", "TicklineRing"]),
         .testTarget(
             name: "TicklineEngineTests",

@@ -7,7 +7,7 @@ import TicklineCore
     static let expected: [(String, Int, Int)] = [
         ("MarketEvent", MemoryLayout<MarketEvent>.stride, 128),
         ("IndicatorUpdate", MemoryLayout<IndicatorUpdate>.stride, 192),
-        ("Signal", MemoryLayout<Signal>.stride, 64),
+        ("Signal", MemoryLayout<Signal>.stride, 128),
         ("OrderIntent", MemoryLayout<OrderIntent>.stride, 64),
         ("OrderDenied", MemoryLayout<OrderDenied>.stride, 64),
         ("ExecutionReport", MemoryLayout<ExecutionReport>.stride, 128),
@@ -29,7 +29,7 @@ import TicklineCore
     /// Size equals stride: no hidden tail that a slot copy would skip or a neighbour could use.
     @Test func sizeEqualsStride() {
         #expect(MemoryLayout<MarketEvent>.size == 128)
-        #expect(MemoryLayout<Signal>.size == 64)
+        #expect(MemoryLayout<Signal>.size == 128)
         #expect(MemoryLayout<OrderIntent>.size == 64)
         #expect(MemoryLayout<ExecutionReport>.size == 128)
         #expect(MemoryLayout<JournalRecord>.size == 192)
@@ -54,6 +54,17 @@ import TicklineCore
         #expect(MemoryLayout<Kline>.size + 8 + 2 > 64)
         // IndicatorUpdate: 17 doubles alone are 136 B: > 128.
         #expect(MemoryLayout<IndicatorUpdate.Values>.size > 128)
+        // Signal: 7 × 8 B (times, ids, entry, stop, target) + 8 B (symbol, direction, interval,
+        // score, confidence) + 4 × 4 B (reason, risk-reward, ATR, stop distance) + 25 B of slot
+        // scores + 4 B analysis + 2 B agreement = 111 B > 64.
+        #expect(MemoryLayout<StrategyScoresBp>.size == 25)
+        #expect(MemoryLayout<MarketAnalysis>.size == 4)
+        #expect(7 * 8 + 8 + 4 * 4 + MemoryLayout<StrategyScoresBp>.size + MemoryLayout<MarketAnalysis>.size + 2 > 64)
+        #expect(MemoryLayout<Signal>.offset(of: \.reasonCode) == 64)
+        // A Signal is as large as an ExecutionReport, so the journal and event records holding
+        // either stay 192 B.
+        #expect(MemoryLayout<JournalRecord.Body>.size <= 192 - 8 - 1)
+        #expect(MemoryLayout<EngineEvent.Body>.size <= 192 - 8 - 1)
     }
 
     @Test func logRecordArguments() {

@@ -3,7 +3,8 @@
 # (ta-lib 0.8.2, whose wheel bundles the TA-Lib C library, talipp and numpy, pinned) if it is
 # missing, then runs scripts/indicator_reference.py over ../shared/data/klines/ into
 # .build/indicator-reference/ (about 35 MB of CSV, never committed; 2-3 s).
-# `make test` runs this before `swift test`. Override the data folder with TICKLINE_KLINES.
+# `make test` runs this before `swift test`, and then Tests/indicators/strategy-reference.sh.
+# Override the data folder with TICKLINE_KLINES.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 venv="$root/.build/venv-ta"
@@ -23,3 +24,5 @@ then
     "$venv/bin/pip" install --quiet --disable-pip-version-check "${pins[@]}"
 fi
 "$venv/bin/python" "$root/scripts/indicator_reference.py" --data "$data" --out "$out"
+# The strategies' expected signals (TicklineStrategyTests) use the same venv.
+"$root/Tests/indicators/strategy-reference.sh"
