@@ -9,7 +9,7 @@ import TicklineStrategy
 /// `IndicatorBank`, a `CandleAggregator` building 4h candles from the same 5m candles into a 4h
 /// bank, and a `StrategyEvaluator` evaluated at every 5m close. The sequence must be exactly the
 /// reference's: same candle times, same directions, confidence within 1e-9; every other number
-/// within 1e-9 (relative above 1; the Bollinger score and agreement 1e-8: see `tolerance`) and
+/// within 1e-9 (relative above 1) and
 /// every name (reasons, analysis) equal.
 @Suite struct ReplayTests {
     /// The wiring written out here rather than through `SignalReplay`, so the test states the

@@ -80,13 +80,10 @@ func snapshot(close: Double, time: Int64 = 0, _ bits: IndicatorSet = [], _ fill:
     return IndicatorSnapshot(openTimeMs: time, close: close, ready: bits, values: values)
 }
 
-/// The tolerance of a numeric column: 1e-9 (the issue's, for confidence, and for everything
-/// else), except the Bollinger score and the agreement it feeds, 1e-8. Those divide by the band
-/// half-width (2σ), so they carry σ's relative error times |p| ≥ 1, and the engine's σ
-/// (`BollingerBands`, Welford's sliding update, recomputed every 1024 candles) is off the exact
-/// σ by up to 1.8e-9 relative on this series (TA-Lib's by at most 4e-11): one row differs by
-/// 1.5e-9 there. The net score and confidence, divided by Σw, stay within 1e-9.
-func tolerance(_ column: String) -> Double { column == "bollinger" || column == "agreement" ? 1e-8 : 1e-9 }
+/// The tolerance of every numeric column: 1e-9 (the issue's). The Bollinger score and the
+/// agreement it feeds divide by the band half-width (2σ), so they are the most sensitive to σ's
+/// error: `BollingerBands` keeps shifted sums so σ stays within ~1e-13 of exact on this series.
+func tolerance(_ column: String) -> Double { 1e-9 }
 
 /// The numeric columns of a signals CSV besides time and direction, with the evaluation's value.
 let numericColumns: [(String, @Sendable (SignalEvaluation) -> Double)] = [
