@@ -89,7 +89,9 @@ public enum SimServer {
         let admin = options.admin ?? options.isLoopback
 
         var logger = Logger(label: "tickline-sim")
-        logger.logLevel = .warning
+        // In process (`tickline run --venue sim`), the engine ends the simulator by cancelling it,
+        // which Hummingbird reports as an error: only critical lines then.
+        logger.logLevel = options.onListening == nil ? .warning : .critical
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             try await respond(request, venue: venue, admin: admin)
         }
