@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "TicklineBinance", targets: ["TicklineBinance"]),
         .library(name: "TicklineIndicators", targets: ["TicklineIndicators"]),
         .library(name: "TicklineStrategy", targets: ["TicklineStrategy"]),
+        .library(name: "TicklineStore", targets: ["TicklineStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
@@ -66,6 +67,11 @@ let package = Package(
         .target(
             name: "TicklineStrategy", dependencies: ["TicklineCore", "TicklineIndicators"],
             swiftSettings: hotPathSettings),
+        // LMDB environments, tables and record layouts, and the journal writer agent (no Foundation).
+        .target(
+            name: "TicklineStore",
+            dependencies: ["CLMDB", "TicklineCore", "TicklineRing"],
+            swiftSettings: hotPathSettings),
         .target(
             name: "TicklineConfig",
             dependencies: [
@@ -77,6 +83,7 @@ let package = Package(
             name: "TicklineEngine",
             dependencies: [
                 "TicklineCore", "TicklineRing", "TicklineConfig", "TicklineIO", "TicklineBinance", "CTicklineShims",
+                "TicklineIndicators", "TicklineStrategy",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -114,10 +121,22 @@ let package = Package(
         .testTarget(name: "TicklineSimTests", dependencies: ["TicklineSim"], exclude: ["Fixtures"]),
         .testTarget(name: "TicklineIndicatorsTests", dependencies: ["TicklineIndicators", "TicklineCore"]),
         .testTarget(name: "TicklineStrategyTests", dependencies: ["TicklineStrategy", "TicklineIndicators", "TicklineCore"]),
+        .testTarget(
+            name: "TicklineStoreTests",
+            dependencies: ["TicklineStore", "TicklineCore", "TicklineRing", "TicklineTestSupport"],
+            exclude: ["CrashHelper"]),
+        // Writes to an LMDB environment until SIGKILLed: the store's crash-recovery test spawns it.
+        .executableTarget(
+            name: "TicklineStoreCrashHelper",
+            dependencies: ["TicklineStore", "CLMDB"],
+            path: "Tests/TicklineStoreTests/CrashHelper"),
         .testTarget(name: "TicklineConfigTests", dependencies: ["TicklineConfig", "TicklineRing"]),
         .testTarget(
             name: "TicklineEngineTests",
-            dependencies: ["TicklineEngine", "TicklineRing", "TicklineCore", "TicklineConfig", "TicklineTestSupport"],
+            dependencies: [
+                "TicklineEngine", "TicklineRing", "TicklineCore", "TicklineConfig", "TicklineTestSupport",
+                "TicklineIndicators", "TicklineStrategy",
+            ],
             exclude: ["Scripts"]),
     ]
 )
