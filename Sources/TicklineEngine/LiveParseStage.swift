@@ -34,14 +34,14 @@ public struct RESTEndpoint: Sendable {
 /// counts it (the rings are sized so this does not happen at Binance's rates); closed candles
 /// instead wait in a queue until both the indicator ring and the journal ring have room, so a
 /// history burst never loses one.
-public final class LiveParseStage<Loop: SocketEventLoop>: Agent {
+public final class LiveParseStage<Loop: SocketEventLoop>: Agent, MarketDataSink {
     public let roleName = "parse"
     public let rings: PipelineRings
     public let log: StageLog
     public let symbols: SymbolTable
     public let intervals: [Interval]
     public let warmupCandles: Int
-    public private(set) var feed: MarketDataFeed<Loop>!
+    public private(set) var feed: MarketDataFeed<Loop, LiveParseStage>!
     public private(set) var events = 0
     public private(set) var candlesClosed = 0
     public private(set) var candleCorrections = 0
@@ -96,9 +96,7 @@ public final class LiveParseStage<Loop: SocketEventLoop>: Agent {
         self.prices = rings.pricesToRisk.handle
         self.journal = rings.journal(.parse).handle
         pendingCandles.reserveCapacity(1024)
-        self.feed = MarketDataFeed(endpoints: endpoints, parser: parser, loop: loop, policy: policy) { [unowned self] m in
-            self.handle(m)
-        }
+        self.feed = MarketDataFeed(endpoints: endpoints, parser: parser, loop: loop, policy: policy, sink: self)
         if let rest {
             feed.rest = HTTPConnectionPool(loop: loop, address: rest.address, host: rest.host, security: rest.security,
                                            tokenBase: 0x8000)
@@ -213,7 +211,7 @@ public final class LiveParseStage<Loop: SocketEventLoop>: Agent {
         if !marketOpen { closers[s][i].beginBackfill() }
     }
 
-    func handle(_ message: BinanceStreamMessage) {
+    public func marketData(_ message: BinanceStreamMessage) {
         guard case .market(var event) = message else { return }
         events &+= 1
         let s = event.symbol.index

@@ -32,6 +32,12 @@ public struct MarketDataPolicy: Sendable {
     public init() {}
 }
 
+/// Where a `MarketDataFeed` hands each parsed message. A generic parameter, not a closure: the
+/// call is static (specialised and inlinable), with no context to retain per message.
+public protocol MarketDataSink: AnyObject {
+    func marketData(_ message: BinanceStreamMessage)
+}
+
 /// The parse stage's market-data sockets as an agent: one I/O loop (io_uring by default, or the
 /// polling backend), one WebSocket per stream
 /// URL, each reconnected on failure with exponential backoff and jitter (1 s → 30 s), a
@@ -41,7 +47,9 @@ public struct MarketDataPolicy: Sendable {
 /// Time comes from `doWork(nowNs:)`, so the policy is testable with any clock. Backfill of the
 /// klines missed during an outage is the owner's job when `reconnects` grows (REST, off this
 /// thread).
-public final class MarketDataFeed<Loop: SocketEventLoop>: Agent {
+///
+/// The sink is held `unowned(unsafe)` (it usually owns the feed): it must outlive the feed.
+public final class MarketDataFeed<Loop: SocketEventLoop, Sink: MarketDataSink>: Agent {
     public let roleName = "feed"
     public let endpoints: [MarketDataEndpoint]
     public let policy: MarketDataPolicy
@@ -60,19 +68,19 @@ public final class MarketDataFeed<Loop: SocketEventLoop>: Agent {
     public var rest: HTTPConnectionPool<Loop>?
     var generation: UInt32 = 0
     let loop: Loop
-    let deliver: (BinanceStreamMessage) -> Void
+    unowned(unsafe) let sink: Sink
     var attempts: [Int]
     var retryAtNs: [UInt64]
     var connectedAtNs: [UInt64]
     var random: UInt64
 
     public init(endpoints: [MarketDataEndpoint], parser: BinanceStreamParser, loop: Loop, policy: MarketDataPolicy = .init(),
-                seed: UInt64 = 0x5EED, deliver: @escaping (BinanceStreamMessage) -> Void) {
+                seed: UInt64 = 0x5EED, sink: Sink) {
         self.endpoints = endpoints
         self.parser = parser
         self.loop = loop
         self.policy = policy
-        self.deliver = deliver
+        self.sink = sink
         attempts = Array(repeating: 0, count: endpoints.count)
         retryAtNs = Array(repeating: 0, count: endpoints.count)
         connectedAtNs = Array(repeating: 0, count: endpoints.count)
@@ -99,7 +107,7 @@ public final class MarketDataFeed<Loop: SocketEventLoop>: Agent {
             }
             connections[i].onCompletion(c, data, nowNs: nowNs, parser: &parser) { message in
                 deliveredMessages &+= 1
-                deliver(message)
+                sink.marketData(message)
             }
         }
         if let rest { work += rest.tick(nowNs: nowNs) }
