@@ -6,6 +6,8 @@ SECONDS_TO_RUN ?= 3
 LOG_LEVEL ?= info
 BENCH_TICKS ?= 1000000
 BENCH_RATE ?= 100000
+SIM_BENCH_TICKS ?= 50000
+SIM_BENCH_RATE ?= 5000
 IDLE_FLAG := $(if $(IDLE),--idle $(IDLE),)
 
 .PHONY: deps build release run test test-tsan bench bench-pipeline bench-ring bench-sim bench-parser clean
@@ -44,13 +46,16 @@ test-tsan: deps
 	TICKLINE_RING_STRESS_MESSAGES=1000000 swift test --sanitize=thread --scratch-path .build-tsan \
 	  --filter 'TicklineRingTests'
 
-## Pipeline tick-to-order for fused-1 and split-2, the ring and pipeline benchmarks (Benchmarks/),
+## Pipeline tick-to-order (synthetic ticks for fused-1 and split-2; the real parse stage on the
+## simulator's paced stream, both socket backends), the ring and pipeline benchmarks (Benchmarks/),
 ## the simulator's throughput (WebSocket messages/s, signed REST orders/s), and the parser.
 bench: bench-pipeline bench-ring bench-sim bench-parser
 
 bench-pipeline: release
-	.build/release/tickline bench pipeline --layout fused-1 --ticks $(BENCH_TICKS) --rate $(BENCH_RATE) $(IDLE_FLAG)
-	.build/release/tickline bench pipeline --layout split-2 --ticks $(BENCH_TICKS) --rate $(BENCH_RATE) $(IDLE_FLAG)
+	.build/release/tickline bench pipeline --source synthetic --layout fused-1 --ticks $(BENCH_TICKS) --rate $(BENCH_RATE) $(IDLE_FLAG)
+	.build/release/tickline bench pipeline --source synthetic --layout split-2 --ticks $(BENCH_TICKS) --rate $(BENCH_RATE) $(IDLE_FLAG)
+	.build/release/tickline bench pipeline --source sim --backend uring --layout fused-1 --ticks $(SIM_BENCH_TICKS) --rate $(SIM_BENCH_RATE) $(IDLE_FLAG)
+	.build/release/tickline bench pipeline --source sim --backend poll --layout fused-1 --ticks $(SIM_BENCH_TICKS) --rate $(SIM_BENCH_RATE) $(IDLE_FLAG)
 
 bench-ring: deps
 	@scripts/install-deps.sh valgrind libsimdjson-dev

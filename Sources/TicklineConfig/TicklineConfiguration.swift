@@ -5,12 +5,14 @@ import TicklineRing
 /// `tickline.toml`: everything the engine is configured with. Unknown keys and out-of-range
 /// values are start-up errors naming the key, file and line.
 ///
-/// Sections: `[layout]`, `[pipeline]` (the synthetic pipeline demo) and `[venue]` (market data
-/// and REST). Accounts, strategies, risk, store and ports come with the issues that build them.
+/// Sections: `[layout]`, `[pipeline]` (the synthetic pipeline demo), `[venue]` (market data
+/// and REST) and `[strategy]` (indicators, strategies, combiner: `StrategySettings`). Accounts,
+/// risk, store and ports come with the issues that build them.
 public struct TicklineConfiguration: Sendable {
     public var layout: Layout
     public var pipeline: PipelineSettings
     public var venue = VenueSettings()
+    public var strategy = StrategySettings()
 
     /// The synthetic tick source of `make run` and `tickline bench pipeline`.
     public struct PipelineSettings: Sendable, Equatable {
@@ -41,7 +43,7 @@ public struct TicklineConfiguration: Sendable {
     }
 
     static func parse(document doc: TOMLDocument) throws(ConfigError) -> TicklineConfiguration {
-        try doc.rejectUnknownKeys(in: doc.root, allowed: ["layout", "pipeline", "venue"], path: nil)
+        try doc.rejectUnknownKeys(in: doc.root, allowed: ["layout", "pipeline", "venue", "strategy"], path: nil)
         let layout: Layout
         if let t = doc.root["layout"]?.table {
             layout = try LayoutLoader.parse(t, in: doc, defaultName: "tickline.toml")
@@ -89,6 +91,11 @@ public struct TicklineConfiguration: Sendable {
         }
         var configuration = TicklineConfiguration(layout: layout, pipeline: pipeline)
         if let v = doc.root["venue"]?.table { configuration.venue = try parseVenue(v, in: doc) }
+        if let v = doc.root["strategy"] {
+            guard let t = v.table else { throw doc.error("must be a table", key: "strategy") }
+            configuration.strategy = try parseStrategy(t, in: doc)
+        }
+        try checkStrategyIntervals(configuration.strategy, venue: configuration.venue, in: doc)
         return configuration
     }
 

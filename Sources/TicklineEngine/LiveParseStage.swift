@@ -1,3 +1,4 @@
+import Synchronization
 import TicklineBinance
 import TicklineCore
 import TicklineIO
@@ -43,6 +44,8 @@ public final class LiveParseStage<Loop: SocketEventLoop>: Agent, MarketDataSink 
     public let warmupCandles: Int
     public private(set) var feed: MarketDataFeed<Loop, LiveParseStage>!
     public private(set) var events = 0
+    /// `events` for other threads (a benchmark waiting for its messages), stored once per duty cycle.
+    public let eventsCounter = Atomic<Int>(0)
     public private(set) var candlesClosed = 0
     public private(set) var candleCorrections = 0
     public private(set) var droppedOnFullRing = 0
@@ -129,6 +132,7 @@ public final class LiveParseStage<Loop: SocketEventLoop>: Agent, MarketDataSink 
             }
         }
         work += flushCandles()
+        if work > 0 { eventsCounter.store(events, ordering: .relaxed) }
         return work
     }
 
@@ -297,6 +301,8 @@ public protocol LiveParseStats: Agent {
     var candlesClosed: Int { get }
     var candleCorrections: Int { get }
     var historyCandles: Int { get }
+    /// Events so far, readable from any thread while the stage runs.
+    var eventsCounter: Atomic<Int> { get }
     var historyFailures: Int { get }
     var droppedOnFullRing: Int { get }
     var reconnects: Int { get }

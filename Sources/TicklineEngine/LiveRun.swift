@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 import TicklineBinance
 import TicklineConfig
 import TicklineCore
@@ -61,9 +62,9 @@ public enum LiveRun {
         return Venue(rest: rest, streams: streams, symbols: table)
     }
 
-    public static func run(_ configuration: TicklineConfiguration, seconds: Int, logger: Logger) throws -> String {
+    /// The pipeline with the live parse stage on the configured backend.
+    static func makePipeline(_ configuration: TicklineConfiguration, _ venue: Venue, logger: Logger) throws -> Pipeline {
         let settings = configuration.venue
-        let venue = try resolve(settings)
         let parser = BinanceStreamParser(symbols: BinanceSymbols(venue.symbols))
         let makeStage: (PipelineRings) -> any LiveParseStats
         switch settings.backend {
@@ -82,18 +83,76 @@ public enum LiveRun {
         }
         var pipelineSettings = configuration.pipeline
         pipelineSettings.symbols = venue.symbols.entries.map(\.name)
-        let pipeline = Pipeline(layout: configuration.layout, settings: pipelineSettings, totalTicks: 0, ticksPerSecond: 0,
-                                logger: logger, makeLiveParse: makeStage)
+        return Pipeline(layout: configuration.layout, settings: pipelineSettings, totalTicks: 0, ticksPerSecond: 0,
+                        logger: logger, symbols: venue.symbols,
+                        analysis: try AnalysisConfiguration(configuration.strategy, subscribed: settings.intervals),
+                        makeLiveParse: makeStage)
+    }
+
+    static func sleep(ns: UInt64) {
+        var ts = timespec(tv_sec: Int(ns / 1_000_000_000), tv_nsec: Int(ns % 1_000_000_000))
+        nanosleep(&ts, nil)
+    }
+
+    public static func run(_ configuration: TicklineConfiguration, seconds: Int, logger: Logger) throws -> String {
+        let venue = try resolve(configuration.venue)
+        let pipeline = try makePipeline(configuration, venue, logger: logger)
         let clock = LiveClock()
         try pipeline.start()
         let started = clock.nowNs()
-        var ts = timespec(tv_sec: seconds, tv_nsec: 0)
-        nanosleep(&ts, nil)
+        sleep(ns: UInt64(seconds) * 1_000_000_000)
         let elapsed = clock.nowNs() - started
         pipeline.stop()
+        return pipeline.report(elapsedNs: elapsed).table + counters(pipeline, configuration.venue)
+    }
+
+    /// `tickline bench pipeline --source sim`: the real parse stage on the simulator's stream,
+    /// with `messages` aggTrade messages paced at `rate` per second (`POST /sim/pace`) on top of
+    /// the subscribed streams, so latency is measured without queueing. Hops start at ingress
+    /// (bytes received from the socket).
+    public static func benchPaced(_ configuration: TicklineConfiguration, messages: Int, rate: Int, logger: Logger) throws
+        -> (report: PipelineReport, counters: String)
+    {
+        let venue = try resolve(configuration.venue)
+        guard let symbol = venue.symbols.entries.first?.name.lowercased() else { throw Failure(description: "no symbol") }
+        let pipeline = try makePipeline(configuration, venue, logger: logger)
+        let clock = LiveClock()
+        try pipeline.start()
+        let started = clock.nowNs()
+        // The simulator refuses (409) until the stream has a subscriber: retry for up to 10 s.
+        let intervalUs = max(1, 1_000_000 / max(1, rate))
+        var paced = false
+        var baseline = 0
+        for _ in 0..<200 where !paced {
+            baseline = pipeline.liveParse!.eventsCounter.load(ordering: .relaxed)
+            let answer = try StartupREST.request(venue.rest, method: "POST",
+                                                 path: "/sim/pace?stream=\(symbol)@aggTrade&count=\(messages)&interval_us=\(intervalUs)")
+            if answer.status == 200 { paced = true } else if answer.status == 409 { sleep(ns: 50_000_000) } else {
+                pipeline.stop()
+                throw Failure(description: "POST /sim/pace: HTTP \(answer.status) \(String(decoding: answer.body, as: UTF8.self))")
+            }
+        }
+        guard paced else {
+            pipeline.stop()
+            throw Failure(description: "the market stream did not connect within 10 s")
+        }
+        // The pacer restarts its grid when it wakes late, so it may take longer than nominal:
+        // wait until the stage has seen them all (or twice the nominal time plus 5 s).
         let live = pipeline.liveParse!
-        var out = pipeline.report(elapsedNs: elapsed).table
-        out += "market data from \(settings.streamURL) (\(settings.backend.rawValue)): \(live.events) events, "
+        let nominalNs = UInt64(messages) * UInt64(intervalUs) * 1000
+        let deadline = clock.nowNs() + 2 * nominalNs + 5_000_000_000
+        while live.eventsCounter.load(ordering: .relaxed) < baseline + messages, clock.nowNs() < deadline {
+            sleep(ns: 10_000_000)
+        }
+        sleep(ns: 100_000_000)  // the last events' way through the stages
+        let elapsed = clock.nowNs() - started
+        pipeline.stop()
+        return (pipeline.report(elapsedNs: elapsed), counters(pipeline, configuration.venue))
+    }
+
+    static func counters(_ pipeline: Pipeline, _ settings: VenueSettings) -> String {
+        let live = pipeline.liveParse!
+        var out = "market data from \(settings.streamURL) (\(settings.backend.rawValue)): \(live.events) events, "
             + "\(live.candlesClosed) candles closed (\(live.historyCandles) from REST history), "
             + "\(live.candleCorrections) corrected by the exchange, \(live.reconnects) reconnects, "
             + "\(live.parseErrors) parse errors, \(live.historyFailures) failed history requests, "

@@ -30,31 +30,59 @@ public final class Pipeline {
     private var logRunner: (any Runner)?
     public private(set) var startNs: UInt64 = 0
 
+    /// The symbols (ids and scales) the stages were built for.
+    public let symbols: SymbolTable
+    /// What the indicator and signal stages were built from.
+    public let analysis: AnalysisConfiguration
+
     /// - Parameters:
     ///   - totalTicks: ticks the synthetic source emits before it stops.
     ///   - ticksPerSecond: pacing (0 = unpaced).
+    ///   - symbols: the symbol table (ids and scales; the live venue's exchange info). Nil: the
+    ///     synthetic source's, `settings.symbols` at 2 price and 3 quantity decimals.
+    ///   - analysis: the indicator and signal stages' configuration (`AnalysisConfiguration(_:
+    ///     subscribed:)` from `[strategy]` and `[venue] intervals`); its subscribed intervals are
+    ///     the ones the synthetic parse stage closes. Without a live parse stage the signal age
+    ///     check is off: the synthetic clock is not the wall clock.
+    ///   - makeLiveParse: the live parse stage, which then takes the synthetic one's place.
     public init(layout: Layout, settings: TicklineConfiguration.PipelineSettings, totalTicks: Int,
-                ticksPerSecond: Int, logger: Logger,
+                ticksPerSecond: Int, logger: Logger, symbols: SymbolTable? = nil,
+                analysis: AnalysisConfiguration = AnalysisConfiguration(subscribed: VenueSettings().intervals),
                 makeLiveParse: ((PipelineRings) -> any LiveParseStats)? = nil) {
         self.layout = layout
         let clock = LiveClock()
         rings = PipelineRings(capacity: settings.ringCapacity)
+        let table = symbols ?? Self.syntheticSymbols(settings.symbols)
+        self.symbols = table
+        var analysis = analysis
+        if makeLiveParse == nil { analysis.maxSignalAgeMs = 0 }
+        self.analysis = analysis
         // Start prices around 43 250.00 and 2 300.00 (2 decimal places), then 100.00 apart.
-        let startPrices = settings.symbols.indices.map { i -> Int64 in
+        let startPrices = table.entries.indices.map { i -> Int64 in
             i == 0 ? 4_325_000 : i == 1 ? 230_000 : 10_000 * Int64(i)
         }
         parse = ParseStage(rings: rings, clock: clock,
                            source: SyntheticTickSource(seed: settings.seed, startPrices: startPrices),
-                           totalTicks: totalTicks, ticksPerSecond: ticksPerSecond)
+                           intervals: analysis.subscribed, totalTicks: totalTicks, ticksPerSecond: ticksPerSecond)
         parse.maxBatch = settings.parseBatch
         liveParse = makeLiveParse?(rings)
-        indicator = IndicatorStage(rings: rings, clock: clock)
-        signal = SignalStage(rings: rings, clock: clock)
-        risk = RiskStage(rings: rings, clock: clock, symbolCount: settings.symbols.count)
+        indicator = IndicatorStage(rings: rings, clock: clock, symbols: table, configuration: analysis)
+        signal = SignalStage(rings: rings, clock: clock, symbols: table, configuration: analysis)
+        risk = RiskStage(rings: rings, clock: clock, symbolCount: table.count)
         order = OrderStage(rings: rings, clock: clock)
         store = CountingDrainAgent(roleName: "store", journalRings: rings.journalRings)
         publish = CountingDrainAgent(roleName: "publish", eventRings: rings.eventRings)
         logDrain = LogDrainAgent(rings: rings.logRings, logger: logger)
+    }
+
+    /// The synthetic source's symbols: the names of `[pipeline] symbols`, prices with 2 decimals
+    /// and quantities with 3 (as its start prices and trade sizes are written).
+    public static func syntheticSymbols(_ names: [String]) -> SymbolTable {
+        var table = SymbolTable()
+        for name in names {
+            _ = try? table.intern(.init(name: name, priceScale: DecimalScale(places: 2), quantityScale: DecimalScale(places: 3)))
+        }
+        return table
     }
 
     public func agent(for stage: StageID) -> any Agent {
@@ -95,17 +123,25 @@ public final class Pipeline {
         }
     }
 
-    /// Waits until every tick has been handed off as an order, or `timeoutNs` passed. Sleeps in
-    /// 1 ms steps: the caller is not a data-plane thread.
+    /// Waits until the synthetic source has emitted every tick and every trading ring is empty
+    /// (each stage publishes downstream before it releases its input, so empty rings in pipeline
+    /// order mean nothing is in flight), or `timeoutNs` passed. Sleeps in 1 ms steps: the caller
+    /// is not a data-plane thread.
     public func waitUntilDone(timeoutNs: UInt64) -> Bool {
         let clock = LiveClock()
         let deadline = clock.nowNs() + timeoutNs
-        while order.handedOffCounter.load(ordering: .relaxed) < parse.totalTicks {
+        while !isDrained {
             if clock.nowNs() > deadline { return false }
             var ts = timespec(tv_sec: 0, tv_nsec: 1_000_000)
             nanosleep(&ts, nil)
         }
         return true
+    }
+
+    /// Whether the synthetic run is over: all ticks out and the trading rings empty.
+    public var isDrained: Bool {
+        parse.finished.load(ordering: .acquiring) && rings.marketToIndicator.isEmpty && rings.indicatorToSignal.isEmpty
+            && rings.signalToRisk.isEmpty && rings.riskToOrder.isEmpty && rings.executionsToRisk.isEmpty
     }
 
     /// Stops the trading threads, drains what the side-channel and log agents have not yet taken
@@ -139,5 +175,17 @@ public final class Pipeline {
             endToEnd: summary(order.endToEnd),
             rings: rings.allRingStats,
             errors: runners.reduce(0) { $0 + $1.errorCount })
+    }
+}
+
+extension Pipeline {
+    /// One line of the indicator and signal stages' counters, for the end-of-run report (read
+    /// after `stop()`).
+    public var analysisSummary: String {
+        let c = indicator.totalCounters
+        return "indicators: \(indicator.candlesCommitted) candles committed, \(indicator.rejectedCandles) refused, "
+            + "\(c.gaps) gaps, \(indicator.provisionalPublished) provisional updates; signals: \(signal.longSignals) long, "
+            + "\(signal.shortSignals) short, \(signal.neutralSignals) neutral (\(signal.warmingUp) closes warming up, "
+            + "\(signal.staleCandles) stale); \(order.handedOff) orders\n"
     }
 }

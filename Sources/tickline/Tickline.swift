@@ -72,10 +72,18 @@ func makeLogger(level: Logger.Level = .info) -> Logger {
     return logger
 }
 
-/// Runs the synthetic pipeline and returns its report.
-func runPipeline(_ configuration: TicklineConfiguration, ticks: Int, rate: Int, timeoutSeconds: Int) throws -> PipelineReport {
+/// Runs the synthetic pipeline and returns its report and a line of indicator/signal counters.
+func runPipeline(_ configuration: TicklineConfiguration, ticks: Int, rate: Int, timeoutSeconds: Int) throws
+    -> (PipelineReport, String)
+{
+    let analysis: AnalysisConfiguration
+    do {
+        analysis = try AnalysisConfiguration(configuration.strategy, subscribed: configuration.venue.intervals)
+    } catch {
+        fail("[strategy]: \(error)")
+    }
     let pipeline = Pipeline(layout: configuration.layout, settings: configuration.pipeline, totalTicks: ticks,
-                            ticksPerSecond: rate, logger: makeLogger())
+                            ticksPerSecond: rate, logger: makeLogger(), analysis: analysis)
     let clock = LiveClock()
     try pipeline.start()
     let started = clock.nowNs()
@@ -83,10 +91,10 @@ func runPipeline(_ configuration: TicklineConfiguration, ticks: Int, rate: Int, 
     let elapsed = clock.nowNs() - started
     pipeline.stop()
     if !finished {
-        fail("pipeline did not hand off all \(ticks) ticks within \(timeoutSeconds) s "
-             + "(\(pipeline.order.handedOff) done)")
+        fail("pipeline did not process all \(ticks) ticks within \(timeoutSeconds) s "
+             + "(\(pipeline.parse.emitted) emitted, \(pipeline.indicator.handled) events through the indicator stage)")
     }
-    return pipeline.report(elapsedNs: elapsed)
+    return (pipeline.report(elapsedNs: elapsed), pipeline.analysisSummary)
 }
 
 struct Run: AsyncParsableCommand {
@@ -97,7 +105,7 @@ struct Run: AsyncParsableCommand {
             connects the parse stage to it over io_uring WebSockets: exchange info over REST, then \
             aggTrade, markPrice@1s and kline 1m/5m/15m/1h/4h on /market and bookTicker on /public. \
             --venue ws://HOST:PORT connects to a running simulator; --venue synthetic runs the \
-            synthetic tick source instead. The stages after parse are still pass-through.
+            synthetic tick source instead. Indicators and signals are real; risk and order are still pass-through.
             """)
 
     @OptionGroup var options: LayoutOptions
@@ -128,8 +136,9 @@ struct Run: AsyncParsableCommand {
         if venue == "synthetic" {
             let rate = configuration.pipeline.ticksPerSecond
             guard rate > 0 else { fail("pipeline.ticks_per_second must be > 0 for run") }
-            let report = try runPipeline(configuration, ticks: seconds * rate, rate: rate, timeoutSeconds: seconds * 3 + 10)
-            print(report.table, terminator: "")
+            let (report, summary) = try runPipeline(configuration, ticks: seconds * rate, rate: rate,
+                                                    timeoutSeconds: seconds * 3 + 10)
+            print(report.table + summary, terminator: "")
             return
         }
         if let symbols { configuration.venue.symbols = symbols.split(separator: ",").map(String.init) }
@@ -139,15 +148,7 @@ struct Run: AsyncParsableCommand {
         }
         var simulator: Task<Void, any Error>?
         if venue == "sim" {
-            let (stream, continuation) = AsyncStream<Int>.makeStream()
-            var o = SimOptions()
-            o.port = 0
-            o.onListening = { continuation.yield($0); continuation.finish() }
-            simulator = Task { try await SimServer.run(o) }
-            var it = stream.makeAsyncIterator()
-            guard let p = await it.next() else { fail("the simulator did not start") }
-            configuration.venue.restURL = VenueURL(secure: false, host: "127.0.0.1", port: UInt16(p), path: "")
-            configuration.venue.streamURL = VenueURL(secure: false, host: "127.0.0.1", port: UInt16(p), path: "")
+            simulator = try await startSimulator(pointing: &configuration.venue)
         } else if let url = VenueURL(venue, schemes: ("ws", "wss")) {
             configuration.venue.streamURL = url
             configuration.venue.restURL = VenueURL(secure: url.secure, host: url.host, port: url.port, path: "")
@@ -163,42 +164,94 @@ struct Run: AsyncParsableCommand {
     }
 }
 
-struct Bench: ParsableCommand {
+/// Starts the bundled simulator in this process on a free loopback port and points `venue` at it.
+func startSimulator(pointing venue: inout VenueSettings) async throws -> Task<Void, any Error> {
+    let (stream, continuation) = AsyncStream<Int>.makeStream()
+    var o = SimOptions()
+    o.port = 0
+    o.onListening = { continuation.yield($0); continuation.finish() }
+    let simulator = Task { try await SimServer.run(o) }
+    var it = stream.makeAsyncIterator()
+    guard let p = await it.next() else { fail("the simulator did not start") }
+    venue.restURL = VenueURL(secure: false, host: "127.0.0.1", port: UInt16(p), path: "")
+    venue.streamURL = venue.restURL
+    return simulator
+}
+
+struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks built into the binary.", subcommands: [BenchPipeline.self])
 }
 
-struct BenchPipeline: ParsableCommand {
+struct BenchPipeline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pipeline",
-        abstract: "Tick-to-order latency through the five stages: p50/p90/p99/p99.9/max per hop and end to end.")
+        abstract: "Tick-to-order latency through the five stages: p50/p90/p99/p99.9/max per hop and end to end.",
+        discussion: """
+            --source sim (the default) runs the real parse stage on the bundled simulator's stream \
+            (loopback, io_uring or --backend poll): --ticks aggTrade messages paced at --rate per \
+            second (default 20 000 at 5 000/s) on top of the subscribed streams; hops start when \
+            the bytes leave the socket. --source synthetic feeds generated ticks straight into the \
+            stages (default 1 000 000 at 100 000/s; --rate 0 measures throughput).
+            """)
 
     @OptionGroup var options: LayoutOptions
 
-    @Option(help: "Ticks to send through the pipeline.")
-    var ticks: Int = 1_000_000
+    @Option(help: "sim (real parse stage on the simulator's stream) or synthetic (generated ticks).")
+    var source = "sim"
 
-    @Option(help: "Ticks per second (0 = as fast as the pipeline takes them: measures throughput, not latency).")
-    var rate: Int = 100_000
+    @Option(help: "Ticks (paced messages) to send through the pipeline.")
+    var ticks: Int?
 
-    @Option(help: "Ticks the parse stage takes per duty cycle (1 = run each tick to completion; larger = more throughput, more queueing).")
+    @Option(help: "Ticks per second (synthetic: 0 = as fast as the pipeline takes them).")
+    var rate: Int?
+
+    @Option(help: "Socket backend for --source sim: uring or poll.")
+    var backend: String?
+
+    @Option(help: "Ticks the synthetic parse stage takes per duty cycle (1 = run each tick to completion; larger = more throughput, more queueing).")
     var batch: Int?
 
     @Flag(help: "Print one JSON object instead of the table.")
     var json = false
 
-    @Option(help: "Give up after this many seconds.")
+    @Option(help: "Give up after this many seconds (synthetic).")
     var timeout: Int = 120
 
-    func run() throws {
+    func run() async throws {
         var configuration = try options.resolve()
-        guard ticks > 0, rate >= 0 else { fail("--ticks must be > 0 and --rate ≥ 0") }
-        if let batch {
-            guard batch >= 1, batch <= 4096 else { fail("--batch must be in 1...4096") }
-            configuration.pipeline.parseBatch = batch
+        switch source {
+        case "synthetic":
+            let ticks = self.ticks ?? 1_000_000, rate = self.rate ?? 100_000
+            guard ticks > 0, rate >= 0 else { fail("--ticks must be > 0 and --rate ≥ 0") }
+            if let batch {
+                guard batch >= 1, batch <= 4096 else { fail("--batch must be in 1...4096") }
+                configuration.pipeline.parseBatch = batch
+            }
+            let (report, summary) = try runPipeline(configuration, ticks: ticks, rate: rate, timeoutSeconds: timeout)
+            print(json ? report.json : report.table + summary, terminator: json ? "\n" : "")
+        case "sim":
+            let ticks = self.ticks ?? 20_000, rate = self.rate ?? 5_000
+            guard ticks > 0, ticks <= 1_000_000, rate > 0, rate <= 100_000 else {
+                fail("--source sim: --ticks must be in 1...1000000 and --rate in 1...100000")
+            }
+            if let backend {
+                guard let b = VenueSettings.Backend(rawValue: backend) else { fail("--backend must be uring or poll") }
+                configuration.venue.backend = b
+            }
+            configuration.venue.symbols = ["BTCUSDT"]
+            configuration.venue.warmupCandles = 0
+            let simulator = try await startSimulator(pointing: &configuration.venue)
+            defer { simulator.cancel() }
+            do {
+                let (report, counters) = try LiveRun.benchPaced(configuration, messages: ticks, rate: rate, logger: makeLogger())
+                print(json ? report.json : report.table + counters, terminator: json ? "\n" : "")
+            } catch let e as LiveRun.Failure {
+                fail(e.description)
+            }
+        default:
+            fail("--source must be sim or synthetic")
         }
-        let report = try runPipeline(configuration, ticks: ticks, rate: rate, timeoutSeconds: timeout)
-        print(json ? report.json : report.table, terminator: json ? "\n" : "")
     }
 }
 

@@ -184,9 +184,9 @@ let allStages = #"["parse", "indicator", "signal", "risk", "order", "store", "pu
             "\(error)".hasPrefix("tickline.toml:2: pipeline.ring_capacity: must be a power of two")
         }
         #expect {
-            try TicklineConfiguration.parse(text: "[venue]\nurl = \"x\"\n", file: "tickline.toml")
+            try TicklineConfiguration.parse(text: "[exchange]\nurl = \"x\"\n", file: "tickline.toml")
         } throws: { error in
-            "\(error)".hasPrefix("tickline.toml:1: venue: unknown key")
+            "\(error)".hasPrefix("tickline.toml:1: exchange: unknown key")
         }
     }
 }

@@ -22,7 +22,8 @@ func testLogger(_ collector: LineCollector) -> Logger {
 }
 
 /// The five stages plus drains, driven on one thread by an invoker with a manual clock:
-/// deterministic, like replay.
+/// deterministic, like replay. The synthetic source closes 1m and 5m candles (1 s of synthetic
+/// time per tick); short indicator periods with a 5m trend make signals within a few thousand ticks.
 final class FusedHarness {
     let clock = ManualClock(startNs: 1_000, epochMs: 1_700_000_000_000)
     /// Rings smaller than the parse stage's 64-tick batch, so back pressure happens.
@@ -36,13 +37,15 @@ final class FusedHarness {
     let publish: CountingDrainAgent
     let invoker: AgentInvoker<CompositeAgent, ManualClock>
 
-    init(ticks: Int, klineEvery: Int = 100) throws {
+    init(ticks: Int) throws {
+        let analysis = fastAnalysis()
+        let symbols = Pipeline.syntheticSymbols(["BTCUSDT", "ETHUSDT"])
         parse = ParseStage(rings: rings, clock: clock,
-                           source: SyntheticTickSource(seed: 7, startPrices: [4_325_000, 230_000], klineEvery: klineEvery),
-                           totalTicks: ticks, ticksPerSecond: 0)
+                           source: SyntheticTickSource(seed: 7, startPrices: [4_325_000, 230_000]),
+                           intervals: analysis.subscribed, totalTicks: ticks, ticksPerSecond: 0)
         parse.maxBatch = 64
-        indicator = IndicatorStage(rings: rings, clock: clock)
-        signal = SignalStage(rings: rings, clock: clock)
+        indicator = IndicatorStage(rings: rings, clock: clock, symbols: symbols, configuration: analysis)
+        signal = SignalStage(rings: rings, clock: clock, symbols: symbols, configuration: analysis)
         risk = RiskStage(rings: rings, clock: clock, symbolCount: 2)
         order = OrderStage(rings: rings, clock: clock)
         store = CountingDrainAgent(roleName: "store", journalRings: rings.journalRings)
@@ -51,65 +54,89 @@ final class FusedHarness {
         try invoker.start()
     }
 
-    func run(maxCycles: Int = 100_000) {
+    func run(maxCycles: Int = 1_000_000) {
         for _ in 0..<maxCycles {
             clock.advance(byNs: 100)
             if invoker.invoke() == 0 && parse.isFinished { return }
         }
     }
+
+    /// Long and Short signals: what reaches risk.
+    var directional: Int { signal.longSignals + signal.shortSignals }
 }
 
 @Suite struct PipelineTests {
-    /// Every tick reaches the order stage once; the ring back-pressure (64-slot rings, 5 000
-    /// ticks) loses nothing; side channels receive what the stages sent.
-    @Test func everyTickBecomesOneOrderWithBackPressure() throws {
+    /// Every event reaches the indicator stage once, whatever the back pressure (16-slot rings,
+    /// 64-tick batches); every closed candle becomes an update, every Long/Short signal an order;
+    /// side channels receive what the stages sent.
+    @Test func everyEventArrivesOnceWithBackPressure() throws {
         let h = try FusedHarness(ticks: 5_000)
         h.run()
         #expect(h.parse.emitted == 5_000)
-        #expect(h.order.handedOff == 5_000)
-        #expect(h.risk.fills == 5_000)
-        #expect(h.risk.signalsHandled == 5_000)
-        // 1 in 100 ticks is a closed candle (journaled by parse), the rest are trades (prices to risk).
-        #expect(h.store.received[0] == 50)
-        #expect(h.risk.pricesSeen == 4_950)
-        // signal, risk and order each journal one record per tick.
-        #expect(Array(h.store.received[1...]) == [5_000, 5_000, 5_000])
-        #expect(h.publish.received == [5_000, 0, 5_000])
+        // 5 000 s of synthetic time: each symbol's 1m and 5m candles close on its next trade.
+        #expect(h.parse.candlesClosed == 2 * (83 + 16))
+        #expect(h.indicator.handled == 5_000 + h.parse.candlesClosed + h.parse.klineUpdates)
+        #expect(h.indicator.candlesCommitted == h.parse.candlesClosed && h.indicator.rejectedCandles == 0)
+        #expect(h.signal.handled == h.indicator.candlesCommitted + h.indicator.provisionalPublished)
+        #expect(h.signal.signals > 0 && h.directional > 0, "short periods: signals within 5 000 ticks")
+        #expect(h.signal.signals + h.signal.warmingUp == 2 * 83, "every 1m close evaluated")
+        #expect(h.risk.signalsHandled == h.directional && h.order.handedOff == h.directional && h.risk.fills == h.directional)
+        // Parse journals closed candles and sends trades to risk.
+        #expect(h.store.received[0] == h.parse.candlesClosed)
+        #expect(h.risk.pricesSeen == 5_000)
+        // Signal journals every signal; risk and order one record per order.
+        #expect(Array(h.store.received[1...]) == [h.signal.signals, h.directional, h.directional])
+        #expect(h.publish.received == [h.signal.signals, 0, h.directional])
         #expect(h.parse.journalOverflows == 0 && h.signal.sideChannelOverflows == 0)
         #expect(h.rings.marketToIndicator.fullEventCount > 0, "the test should have exercised back pressure")
     }
 
-    /// With the manual clock advancing 100 ns per duty cycle, latencies are whole multiples of it.
+    /// The same seed gives the same signals.
+    @Test func syntheticRunsAreDeterministic() throws {
+        let a = try FusedHarness(ticks: 3_000), b = try FusedHarness(ticks: 3_000)
+        a.run()
+        b.run()
+        #expect(a.signal.signals > 0)
+        #expect((a.signal.longSignals, a.signal.shortSignals, a.signal.neutralSignals)
+                == (b.signal.longSignals, b.signal.shortSignals, b.signal.neutralSignals))
+    }
+
+    /// With the manual clock advancing 100 ns per duty cycle, latencies are whole multiples of it;
+    /// each hop records what reaches it.
     @Test func latencyIsMeasuredAgainstTheInjectedClock() throws {
-        let h = try FusedHarness(ticks: 1_000)
+        let h = try FusedHarness(ticks: 3_000)
         h.run()
         var s = LatencySnapshot()
         h.order.endToEnd.collect(into: &s, includeActive: true)
-        #expect(s.totalCount == 1_000)
+        #expect(s.totalCount == UInt64(h.order.handedOff) && s.totalCount > 0)
         s.forEachBucket { range, _ in
             #expect(range.lowerBound % 100 == 0 || range.lowerBound != range.upperBound)
         }
+        var i = LatencySnapshot()
+        h.indicator.latency.collect(into: &i, includeActive: true)
+        #expect(i.totalCount == UInt64(h.indicator.handled))
     }
 
     @Test func commandsSwitchTradingOffAndSignalsAreDenied() throws {
-        let h = try FusedHarness(ticks: 200)
+        let h = try FusedHarness(ticks: 3_000)
         #expect(h.rings.commandsToRisk.tryPush(Command(kind: .setGlobalTrading, issuedNs: 0, requestID: 1, enabled: false)))
         h.run()
         #expect(h.risk.tradingEnabled == false)
-        #expect(h.risk.denied == 200)
+        #expect(h.risk.denied == h.directional && h.directional > 0)
         #expect(h.order.handedOff == 0)
-        #expect(h.publish.received[1] == 201)  // one tradingSwitched + 200 orderDenied events
+        #expect(h.publish.received[1] == 1 + h.directional)  // one tradingSwitched + an orderDenied per signal
     }
 
     @Test func degradedStoreStopsNewOrders() throws {
-        let h = try FusedHarness(ticks: 100)
+        let h = try FusedHarness(ticks: 3_000)
         #expect(h.rings.storeStatusToRisk.tryPush(StoreStatus(state: .degraded, timeNs: 0, errorCode: 28)))
         h.run()
-        #expect(h.risk.storeDegraded && h.risk.denied == 100)
+        #expect(h.risk.storeDegraded && h.risk.denied == h.directional && h.order.handedOff == 0)
     }
 
     /// The real thing: the split-2 preset with real threads (busy-spin replaced by yield, as on a
-    /// shared 2-core machine), 20 000 ticks paced at 200 000/s.
+    /// shared 2-core machine), 20 000 ticks paced at 200 000/s through the real indicator and
+    /// signal stages.
     @Test func split2PipelineRunsOnThreads() throws {
         let layout = try LayoutLoader.load("split-2", directories: [repositoryRoot.appendingPathComponent("Tuning/layouts").path])
             .replacingBusySpin(with: .yield)
@@ -118,19 +145,21 @@ final class FusedHarness {
         var settings = TicklineConfiguration.PipelineSettings()
         settings.ringCapacity = 1024
         let p = Pipeline(layout: layout, settings: settings, totalTicks: 20_000, ticksPerSecond: 200_000,
-                         logger: testLogger(lines))
+                         logger: testLogger(lines), analysis: fastAnalysis())
         try p.start()
         let done = p.waitUntilDone(timeoutNs: 25_000_000_000)
         p.stop()
         #expect(done)
         let report = p.report(elapsedNs: 100_000_000)
-        #expect(report.endToEnd.count == 20_000)
-        #expect(report.hops.map(\.summary.count) == [20_000, 20_000, 20_000, 20_000])
+        let events = 20_000 + p.parse.candlesClosed + p.parse.klineUpdates
+        #expect(report.hops.map { Int($0.summary.count) } == [events, p.signal.handled, p.risk.signalsHandled, p.order.handedOff])
+        #expect(p.indicator.handled == events && p.order.handedOff == p.signal.longSignals + p.signal.shortSignals)
+        #expect(Int(report.endToEnd.count) == p.order.handedOff && p.order.handedOff > 0)
         #expect(report.endToEnd.p50Ns <= report.endToEnd.p99Ns && report.endToEnd.p99Ns <= report.endToEnd.maxNs)
         #expect(report.hops[0].summary.p50Ns <= report.endToEnd.p50Ns)
-        #expect(p.store.totalReceived == 20_000 * 3 + 20)
+        #expect(p.store.totalReceived == p.parse.candlesClosed + p.signal.signals + 2 * p.order.handedOff)
         #expect(report.errors == 0)
-        #expect(report.json.contains("\"end_to_end\":{\"count\":20000,\"p50_ns\":"))
+        #expect(report.json.contains("\"end_to_end\":{\"count\":\(p.order.handedOff),\"p50_ns\":"))
         // The log thread rendered the parse stage's records as JSON lines.
         #expect(lines.lines.contains { $0.contains("\"message\":\"synthetic tick source finished: 20000 ticks\"") })
     }

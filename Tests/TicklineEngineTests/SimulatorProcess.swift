@@ -5,6 +5,11 @@ import Testing
 import Glibc
 #endif
 
+/// The `tickline` binary the tests run: `TICKLINE_BINARY`, or `.build/debug/tickline` in the
+/// repository (what `make test` builds).
+let ticklineBinary: URL = ProcessInfo.processInfo.environment["TICKLINE_BINARY"].map(URL.init(fileURLWithPath:))
+    ?? repositoryRoot.appendingPathComponent(".build/debug/tickline")
+
 /// `tickline sim --port 0` started for a test and stopped when released; `fault` drives its
 /// admin API. Everything stays on 127.0.0.1.
 final class SimulatorProcess {
@@ -12,7 +17,7 @@ final class SimulatorProcess {
     let port: UInt16
     /// - Parameter arguments: more `tickline sim` flags (e.g. `--manual-clock`).
     init(seed: UInt64, arguments: [String] = []) throws {
-        let binary = repositoryRoot.appendingPathComponent(".build/debug/tickline")
+        let binary = ticklineBinary
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build tickline first")
         process.executableURL = binary
         process.arguments = ["sim", "--host", "127.0.0.1", "--port", "0", "--seed", String(seed)] + arguments

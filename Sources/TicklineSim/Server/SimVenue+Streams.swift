@@ -236,10 +236,109 @@ extension SimVenue {
                 })
             }
             return (.ok, "{\"published\":\(count)}")
+        case (.post, "/sim/pace"):
+            // Latency source: `count` aggTrade messages, one every `interval_us` (default 200), each
+            // stamped with CLOCK_MONOTONIC ns in `a` (see `SimPacer`). Answers at once; a thread
+            // of its own publishes. Refused while nobody subscribes, so a client that asks right
+            // after its upgrade learns it has to ask again rather than losing the first messages.
+            guard let stream = p["stream"], stream.hasSuffix("@aggTrade"),
+                  let spec = exchange.spec(String(stream.dropLast("@aggTrade".count)).uppercased())
+            else { return bad("stream must be <symbol>@aggTrade of a listed symbol") }
+            guard let count = Int(p["count"] ?? ""), count > 0, count <= SimPacer.maxCount else {
+                return bad("count must be 1…\(SimPacer.maxCount)")
+            }
+            guard let intervalUs = Int(p["interval_us"] ?? "200"), intervalUs > 0, intervalUs <= 1_000_000 else {
+                return bad("interval_us must be 1…1000000")
+            }
+            guard hub.hasSubscribers(stream) else { return (.conflict, "{\"error\":\"no subscriber on \(stream)\"}") }
+            let price = exchange.lastPrice(spec.symbol) ?? spec.initialPrice
+            let pacer = SimPacer(stream: stream, symbol: spec.symbol, price: render.px(price, spec.symbol),
+                                 quantity: render.qty(spec.stepSize, spec.symbol), eventTimeMs: now,
+                                 count: count, intervalNs: UInt64(intervalUs) * 1000)
+            let startNs = pacer.start(hub: hub)
+            return (.ok, "{\"scheduled\":\(count),\"interval_us\":\(intervalUs),\"start_ns\":\(startNs)}")
         case (.get, "/sim/stats"):
             return (.ok, "{\"connections\":\(hub.connectionCount),\"stream_messages\":\(streamMessages),\"time\":\(now)}")
         default:
             return (.notFound, SimHTTPError.unknownPath.body)
         }
+    }
+}
+
+/// The paced latency source behind `POST /sim/pace`: `count` `aggTrade` messages on `stream`, one
+/// per `intervalNs` on a CLOCK_MONOTONIC grid, published from a thread of its own.
+///
+/// Each message is a valid Binance aggTrade (the engine's real parser takes it) whose aggregate
+/// trade id `a` is the CLOCK_MONOTONIC time in ns at which the simulator started rendering it;
+/// `f` and `l` carry its sequence number (0..<count). The stamp is read with `clock_gettime`
+/// directly, the clock the engine's `LiveClock` reads (DispatchTime's uptime is not promised to
+/// be that clock), so a client on the same host subtracts it from its own receive time.
+///
+/// The stamp is taken *before* rendering, the hub's fan-out, the per-connection `AsyncStream` hop
+/// and the simulator's own NIO write: a wire latency measured against it includes the
+/// simulator's wake-ups, and is the same floor for every client that reads the stream.
+///
+/// Paced, not flooded, so a latency is not a queueing delay: when the thread wakes late past
+/// the next grid point, the grid restarts one interval after now instead of bursting to catch
+/// up. The thread sleeps with `clock_nanosleep(TIMER_ABSTIME)` (default timer slack, 50 µs: it
+/// moves the send times, not the stamps). Paced messages bypass fault injection (malformed
+/// messages, stream counters): they exist to be measured.
+struct SimPacer: Sendable {
+    static let maxCount = 1_000_000
+
+    let stream: String
+    let symbol: String
+    let price: String
+    let quantity: String
+    let eventTimeMs: Int64
+    let count: Int
+    let intervalNs: UInt64
+
+    /// CLOCK_MONOTONIC in ns.
+    static func monotonicNs() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
+    /// The message with sequence number `sequence`, stamped `stampNs`.
+    func message(sequence: Int, stampNs: UInt64) -> String {
+        JSONWriter.object { w in
+            w.string("e", "aggTrade")
+            w.int("E", eventTimeMs)
+            w.int("a", Int64(stampNs))
+            w.string("s", symbol)
+            w.string("p", price)
+            w.string("q", quantity)
+            w.int("f", sequence)
+            w.int("l", sequence)
+            w.int("T", eventTimeMs)
+            w.bool("m", sequence % 2 == 0)
+        }
+    }
+
+    /// Starts the publishing thread; returns the grid's origin (the first message is due one
+    /// interval later).
+    func start(hub: StreamHub) -> UInt64 {
+        let startNs = Self.monotonicNs()
+        let pacer = self
+        let thread = Thread {
+            var next = startNs &+ pacer.intervalNs
+            for i in 0..<pacer.count {
+                Self.sleep(untilNs: next)
+                let stamp = Self.monotonicNs()
+                hub.publish(stream: pacer.stream, payload: pacer.message(sequence: i, stampNs: stamp))
+                next &+= pacer.intervalNs
+                let now = Self.monotonicNs()
+                if next < now { next = now &+ pacer.intervalNs }  // late: restart the grid, never burst
+            }
+        }
+        thread.start()
+        return startNs
+    }
+
+    static func sleep(untilNs ns: UInt64) {
+        var ts = timespec(tv_sec: Int(ns / 1_000_000_000), tv_nsec: Int(ns % 1_000_000_000))
+        while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nil) == EINTR {}
     }
 }
