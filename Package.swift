@@ -83,7 +83,7 @@ let package = Package(
             name: "TicklineEngine",
             dependencies: [
                 "TicklineCore", "TicklineRing", "TicklineConfig", "TicklineIO", "TicklineBinance", "CTicklineShims",
-                "TicklineIndicators", "TicklineStrategy",
+                "TicklineIndicators", "TicklineStrategy", "TicklineStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],

@@ -13,6 +13,7 @@ public struct TicklineConfiguration: Sendable {
     public var pipeline: PipelineSettings
     public var venue = VenueSettings()
     public var strategy = StrategySettings()
+    public var store = StoreSettings()
 
     /// The synthetic tick source of `make run` and `tickline bench pipeline`.
     public struct PipelineSettings: Sendable, Equatable {
@@ -43,7 +44,7 @@ public struct TicklineConfiguration: Sendable {
     }
 
     static func parse(document doc: TOMLDocument) throws(ConfigError) -> TicklineConfiguration {
-        try doc.rejectUnknownKeys(in: doc.root, allowed: ["layout", "pipeline", "venue", "strategy"], path: nil)
+        try doc.rejectUnknownKeys(in: doc.root, allowed: ["layout", "pipeline", "venue", "strategy", "store"], path: nil)
         let layout: Layout
         if let t = doc.root["layout"]?.table {
             layout = try LayoutLoader.parse(t, in: doc, defaultName: "tickline.toml")
@@ -94,6 +95,10 @@ public struct TicklineConfiguration: Sendable {
         if let v = doc.root["strategy"] {
             guard let t = v.table else { throw doc.error("must be a table", key: "strategy") }
             configuration.strategy = try parseStrategy(t, in: doc)
+        }
+        if let v = doc.root["store"] {
+            guard let t = v.table else { throw doc.error("must be a table", key: "store") }
+            configuration.store = try parseStore(t, in: doc)
         }
         try checkStrategyIntervals(configuration.strategy, venue: configuration.venue, in: doc)
         return configuration

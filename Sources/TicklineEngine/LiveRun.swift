@@ -4,6 +4,7 @@ import TicklineBinance
 import TicklineConfig
 import TicklineCore
 import TicklineIO
+import TicklineStore
 
 #if canImport(Glibc)
 import Glibc
@@ -84,9 +85,29 @@ public enum LiveRun {
         var pipelineSettings = configuration.pipeline
         pipelineSettings.symbols = venue.symbols.entries.map(\.name)
         return Pipeline(layout: configuration.layout, settings: pipelineSettings, totalTicks: 0, ticksPerSecond: 0,
-                        logger: logger, symbols: venue.symbols,
+                        logger: logger, symbols: venue.symbols, journal: try openStore(configuration.store),
+                        journalOptions: journalOptions(configuration.store),
                         analysis: try AnalysisConfiguration(configuration.strategy, subscribed: settings.intervals),
                         makeLiveParse: makeStage)
+    }
+
+    /// The LMDB store of `[store]`, or nil when it is disabled.
+    public static func openStore(_ settings: StoreSettings) throws -> TicklineStore? {
+        guard settings.enabled else { return nil }
+        var options = StoreOptions()
+        options.journal.mapSizeBytes = settings.journalMapMiB << 20
+        options.market.mapSizeBytes = settings.marketMapMiB << 20
+        do {
+            return try TicklineStore(directory: settings.directory, options: options)
+        } catch {
+            throw Failure(description: "store \(settings.directory): \(error)")
+        }
+    }
+
+    static func journalOptions(_ settings: StoreSettings) -> JournalWriterOptions {
+        var o = JournalWriterOptions()
+        o.marketSyncIntervalNs = UInt64(settings.marketSyncMs) * 1_000_000
+        return o
     }
 
     static func sleep(ns: UInt64) {
@@ -158,6 +179,12 @@ public enum LiveRun {
             + "\(live.parseErrors) parse errors, \(live.historyFailures) failed history requests, "
             + "\(live.droppedOnFullRing) dropped on a full ring\n"
         for (i, line) in live.connectionSummary.enumerated() { out += "  stream \(i) \(line)\n" }
+        out += pipeline.analysisSummary
+        if let writer = pipeline.journalWriter {
+            let s = writer.stats
+            out += "journal (LMDB): \(s.records) records in \(s.commits) commits, \(s.candleAppends) candles appended, "
+                + "\(s.errors) failed commits, \(s.pendingRecords) pending, state \(s.state)\n"
+        }
         return out
     }
 }

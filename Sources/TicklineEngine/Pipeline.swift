@@ -2,6 +2,7 @@ import Logging
 import TicklineConfig
 import TicklineCore
 import TicklineRing
+import TicklineStore
 
 #if canImport(Glibc)
 import Glibc
@@ -23,7 +24,10 @@ public final class Pipeline {
     public let signal: SignalStage<LiveClock>
     public let risk: RiskStage<LiveClock>
     public let order: OrderStage<LiveClock>
-    public let store: CountingDrainAgent
+    /// Drains the journal rings: the LMDB writer when the pipeline has a store, else a counter.
+    public let store: any Agent
+    /// The LMDB journal writer, when the pipeline has a store.
+    public let journalWriter: JournalWriterAgent?
     public let publish: CountingDrainAgent
     public let logDrain: LogDrainAgent
     public private(set) var runners: [any Runner] = []
@@ -45,8 +49,11 @@ public final class Pipeline {
     ///     the ones the synthetic parse stage closes. Without a live parse stage the signal age
     ///     check is off: the synthetic clock is not the wall clock.
     ///   - makeLiveParse: the live parse stage, which then takes the synthetic one's place.
+    ///   - journal: the LMDB store the journal rings are written to (group commit per duty
+    ///     cycle, status to risk); nil counts and drops them (benchmarks).
     public init(layout: Layout, settings: TicklineConfiguration.PipelineSettings, totalTicks: Int,
-                ticksPerSecond: Int, logger: Logger, symbols: SymbolTable? = nil,
+                ticksPerSecond: Int, logger: Logger, symbols: SymbolTable? = nil, journal: TicklineStore? = nil,
+                journalOptions: JournalWriterOptions = JournalWriterOptions(),
                 analysis: AnalysisConfiguration = AnalysisConfiguration(subscribed: VenueSettings().intervals),
                 makeLiveParse: ((PipelineRings) -> any LiveParseStats)? = nil) {
         self.layout = layout
@@ -70,7 +77,15 @@ public final class Pipeline {
         signal = SignalStage(rings: rings, clock: clock, symbols: table, configuration: analysis)
         risk = RiskStage(rings: rings, clock: clock, symbolCount: table.count)
         order = OrderStage(rings: rings, clock: clock)
-        store = CountingDrainAgent(roleName: "store", journalRings: rings.journalRings)
+        if let journal {
+            let writer = JournalWriterAgent(store: journal, rings: rings.journalRings.map(\.handle),
+                                            statusRing: rings.storeStatusToRisk.handle, options: journalOptions)
+            journalWriter = writer
+            store = writer
+        } else {
+            journalWriter = nil
+            store = CountingDrainAgent(roleName: "store", journalRings: rings.journalRings)
+        }
         publish = CountingDrainAgent(roleName: "publish", eventRings: rings.eventRings)
         logDrain = LogDrainAgent(rings: rings.logRings, logger: logger)
     }

@@ -129,6 +129,12 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug (one line per closed candle), info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    @Option(help: "LMDB store directory (default: [store] directory, \"data\").")
+    var store: String?
+
+    @Flag(help: "Keep no journal: the journal rings are counted and dropped.")
+    var noStore = false
+
     func run() async throws {
         var configuration = try options.resolve()
         guard seconds > 0 else { fail("--seconds must be > 0") }
@@ -142,13 +148,15 @@ struct Run: AsyncParsableCommand {
             return
         }
         if let symbols { configuration.venue.symbols = symbols.split(separator: ",").map(String.init) }
+        if let store { configuration.store.directory = store }
+        if noStore { configuration.store.enabled = false }
         if let backend {
             guard let b = VenueSettings.Backend(rawValue: backend) else { fail("--backend must be uring or poll") }
             configuration.venue.backend = b
         }
         var simulator: Task<Void, any Error>?
         if venue == "sim" {
-            simulator = try await startSimulator(pointing: &configuration.venue)
+            simulator = try await startSimulator(pointing: &configuration.venue, historyMinutes: 120)
         } else if let url = VenueURL(venue, schemes: ("ws", "wss")) {
             configuration.venue.streamURL = url
             configuration.venue.restURL = VenueURL(secure: url.secure, host: url.host, port: url.port, path: "")
@@ -165,10 +173,11 @@ struct Run: AsyncParsableCommand {
 }
 
 /// Starts the bundled simulator in this process on a free loopback port and points `venue` at it.
-func startSimulator(pointing venue: inout VenueSettings) async throws -> Task<Void, any Error> {
+func startSimulator(pointing venue: inout VenueSettings, historyMinutes: Int = 0) async throws -> Task<Void, any Error> {
     let (stream, continuation) = AsyncStream<Int>.makeStream()
     var o = SimOptions()
     o.port = 0
+    o.historyMinutes = historyMinutes
     o.onListening = { continuation.yield($0); continuation.finish() }
     let simulator = Task { try await SimServer.run(o) }
     var it = stream.makeAsyncIterator()
@@ -241,6 +250,7 @@ struct BenchPipeline: AsyncParsableCommand {
             }
             configuration.venue.symbols = ["BTCUSDT"]
             configuration.venue.warmupCandles = 0
+            configuration.store.enabled = false  // LMDB syncs stay off the measured threads
             let simulator = try await startSimulator(pointing: &configuration.venue)
             defer { simulator.cancel() }
             do {
@@ -296,6 +306,9 @@ struct Sim: AsyncParsableCommand {
 
     @Option(help: "Simulated market step in milliseconds (live clock).")
     var stepMs = 100
+
+    @Option(help: "Minutes of random-walk history made up before serving, so klines and warm-ups find candles (0: start empty).")
+    var historyMinutes = 0
 
     @Option(help: "Seconds between server pings; clients that do not answer are closed.")
     var pingInterval = 180
@@ -354,6 +367,7 @@ struct Sim: AsyncParsableCommand {
         default: fail("--admin must be on or off")
         }
         o.marketStepMs = max(1, stepMs)
+        o.historyMinutes = max(0, historyMinutes)
         o.pingIntervalSeconds = max(1, pingInterval)
         o.connectionLifetimeSeconds = max(1, connectionLifetime)
         o.listenKeyValidityMinutes = max(1, listenKeyMinutes)

@@ -60,4 +60,21 @@ import TicklineCore
             #expect("\(error)".contains(key) && "\(error)".contains(message), "\(error)")
         }
     }
+
+    @Test func storeSection() throws {
+        let c = try TicklineConfiguration.parse(text: """
+            [store]
+            directory = "/var/lib/tickline"
+            market_sync_ms = 250
+            journal_map_mib = 1024
+            """, file: "t.toml")
+        #expect(c.store.enabled && c.store.directory == "/var/lib/tickline")
+        #expect(c.store.marketSyncMs == 250 && c.store.journalMapMiB == 1024 && c.store.marketMapMiB == 32 << 10)
+        do {
+            _ = try TicklineConfiguration.parse(text: "[store]\nmarket_sync_ms = 0\n", file: "t.toml")
+            Issue.record("market_sync_ms = 0 was accepted")
+        } catch {
+            #expect("\(error)" == "t.toml:2: store.market_sync_ms: must be an integer in 1...3600000")
+        }
+    }
 }

@@ -95,12 +95,22 @@ import Testing
     /// stage on io_uring WebSockets, events arriving, nothing malformed.
     @Test func runConnectsToTheBundledSimulator() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build tickline first")
-        let r = try run(["run", "--layout", "split-2", "--idle", "yield", "--seconds", "2"])
+        let store = FileManager.default.temporaryDirectory.appendingPathComponent("tickline-run-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: store) }
+        let r = try run(["run", "--layout", "split-2", "--idle", "yield", "--seconds", "2", "--store", store.path])
         #expect(r.status == 0, "\(r.err.suffix(2000))")
         let line = try #require(r.out.split(separator: "\n").first { $0.hasPrefix("market data from 127.0.0.1:") })
         let events = Int(line.split(separator: ":").last!.split(separator: " ")[0]) ?? 0
         #expect(events > 10)
         #expect(line.contains(" 0 parse errors"))
         #expect(r.out.contains("open,"))
+        // The simulator made up 2 h of history: the warm-up loads closed candles of every
+        // interval over REST and the journal writer commits them to LMDB.
+        let history = Int(line.split(separator: "(")[2].split(separator: " ")[0]) ?? 0
+        #expect(history >= 2 * (100 + 20 + 6 + 1), "\(line)")
+        let journal = try #require(r.out.split(separator: "\n").first { $0.hasPrefix("journal (LMDB): ") })
+        let records = Int(journal.split(separator: " ")[2]) ?? 0
+        #expect(records >= history && journal.contains(" 0 failed commits"), "\(journal)")
+        #expect(FileManager.default.fileExists(atPath: store.appendingPathComponent("journal/data.mdb").path))
     }
 }

@@ -157,7 +157,7 @@ final class FusedHarness {
         #expect(Int(report.endToEnd.count) == p.order.handedOff && p.order.handedOff > 0)
         #expect(report.endToEnd.p50Ns <= report.endToEnd.p99Ns && report.endToEnd.p99Ns <= report.endToEnd.maxNs)
         #expect(report.hops[0].summary.p50Ns <= report.endToEnd.p50Ns)
-        #expect(p.store.totalReceived == p.parse.candlesClosed + p.signal.signals + 2 * p.order.handedOff)
+        #expect((p.store as? CountingDrainAgent)?.totalReceived == p.parse.candlesClosed + p.signal.signals + 2 * p.order.handedOff)
         #expect(report.errors == 0)
         #expect(report.json.contains("\"end_to_end\":{\"count\":\(p.order.handedOff),\"p50_ns\":"))
         // The log thread rendered the parse stage's records as JSON lines.

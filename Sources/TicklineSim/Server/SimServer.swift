@@ -22,6 +22,9 @@ public struct SimOptions: Sendable {
     /// The `/sim/…` admin API; nil = on for loopback binds, off otherwise.
     public var admin: Bool?
     public var marketStepMs = 100
+    /// Minutes of market history made up before serving (random walk only), so klines REST and
+    /// an engine's warm-up find closed candles at once; 0 starts empty.
+    public var historyMinutes = 0
     public var pingIntervalSeconds = 180
     public var connectionLifetimeSeconds = 24 * 3600
     public var listenKeyValidityMinutes = 60
@@ -61,8 +64,10 @@ public enum SimServer {
         let config = try SimConfigFile.load(options.configPath)
         let clock = SimClock(manualStartMs: options.manualClock ? options.manualStartMs : nil)
         clock.setSkew(ms: options.faults.clockSkewMs)
+        let historyMs = options.source == "random" ? Int64(max(0, options.historyMinutes)) * 60_000 : 0
         let exchange = SimExchange(symbols: config.symbols, accounts: config.accounts, seed: options.seed,
-                                   startMs: clock.nowMs())
+                                   startMs: clock.nowMs() - historyMs)
+        if historyMs > 0 { _ = exchange.advance(toMs: clock.nowMs()) }  // the past: nobody listened
         exchange.partialFillSplits = max(1, options.faults.partialFills)
         if let replay = try SimReplayLoader.load(options.source) {
             guard options.speed.isFinite, options.speed > 0 else { throw SimConfigError("--speed must be > 0") }
