@@ -10,7 +10,7 @@ SIM_BENCH_TICKS ?= 50000
 SIM_BENCH_RATE ?= 5000
 IDLE_FLAG := $(if $(IDLE),--idle $(IDLE),)
 
-.PHONY: deps build release run test test-tsan bench bench-pipeline bench-ring bench-sim bench-parser clean
+.PHONY: deps build release run test test-tsan bench bench-pipeline bench-ring bench-sim bench-parser bench-wire clean
 
 deps:
 	@scripts/install-deps.sh
@@ -49,7 +49,7 @@ test-tsan: deps
 ## Pipeline tick-to-order (synthetic ticks for fused-1 and split-2; the real parse stage on the
 ## simulator's paced stream, both socket backends), the ring and pipeline benchmarks (Benchmarks/),
 ## the simulator's throughput (WebSocket messages/s, signed REST orders/s), and the parser.
-bench: bench-pipeline bench-ring bench-sim bench-parser
+bench: bench-pipeline bench-ring bench-sim bench-parser bench-wire
 
 bench-pipeline: release
 	.build/release/tickline bench pipeline --source synthetic --layout fused-1 --ticks $(BENCH_TICKS) --rate $(BENCH_RATE) $(IDLE_FLAG)
@@ -70,6 +70,10 @@ bench-sim: deps
 bench-parser: deps
 	@scripts/install-deps.sh libsimdjson-dev
 	SKIP_PACKAGE_BENCHMARK=1 scripts/parser-bench.sh
+
+## Wire-to-parsed latency: simulator → the engine's feed on both backends, beside a C client.
+bench-wire: deps
+	scripts/wire-bench.sh
 
 clean:
 	rm -rf .build .build-tsan Benchmarks/.build

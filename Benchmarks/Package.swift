@@ -77,6 +77,34 @@ let package = Package(
             path: "Benchmarks/PipelineBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
 
+        // Indicator and signal cost per candle (malloc counts): IndicatorBank, the indicator and
+        // signal stages, the strategy evaluator. `swift package --disable-sandbox benchmark --target IndicatorBenchmarks`.
+        .executableTarget(
+            name: "IndicatorBenchmarks",
+            dependencies: [
+                .product(name: "TicklineEngine", package: mainPackage),
+                .product(name: "TicklineIndicators", package: mainPackage),
+                .product(name: "TicklineStrategy", package: mainPackage),
+                .product(name: "TicklineRing", package: mainPackage),
+                .product(name: "TicklineCore", package: mainPackage),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/IndicatorBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        // Streaming indicators beside TA-Lib's C functions (the ta-lib wheel's libta-lib, dlopen'd)
+        // and talipp (Python), same run: `swift run -c release IndicatorCompare`.
+        .executableTarget(
+            name: "IndicatorCompare",
+            dependencies: [
+                .product(name: "TicklineIndicators", package: mainPackage),
+                .product(name: "TicklineCore", package: mainPackage),
+            ],
+            exclude: ["talipp_bench.py"],
+            swiftSettings: [
+                .swiftLanguageMode(.v5),  // a top-level script: globals without actor isolation
+                .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+            ]),
+
         // Parser throughput on the real capture: TicklineBinance.BinanceStreamParser beside simdjson
         // ondemand (C++, Debian libsimdjson-dev) and Foundation JSONDecoder. `scripts/parser-bench.sh`.
         .target(
@@ -115,5 +143,22 @@ let package = Package(
             ],
             path: "Sources/ParserCompare/Benchmarks/ParserBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+
+        // Wire-to-parsed latency against a running simulator's paced stream (`POST /sim/pace`):
+        // the engine's MarketDataFeed on both socket backends (WireLatency) beside a plain C
+        // blocking-recv client (CWireClient) reading the same stream. `scripts/wire-bench.sh`.
+        // WireLatency must not import TicklineSim (CURing vs NIO's CSystem): the simulator runs
+        // as its own process.
+        .executableTarget(
+            name: "WireLatency",
+            dependencies: [
+                .product(name: "TicklineEngine", package: mainPackage),
+                .product(name: "TicklineIO", package: mainPackage),
+                .product(name: "TicklineBinance", package: mainPackage),
+                .product(name: "TicklineCore", package: mainPackage),
+            ]),
+        .executableTarget(
+            name: "CWireClient",
+            cSettings: [.unsafeFlags(["-O2"], .when(configuration: .release))]),
     ]
 )

@@ -83,9 +83,20 @@ public final class URingLoop {
         var params = io_uring_params()
         // SINGLE_ISSUER binds the ring to the thread that enables it: start disabled so the
         // owning agent's thread (not the one that built the pipeline) enables it on first poll.
-        params.flags = sqpoll ? IORING_SETUP_SQPOLL : (IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_R_DISABLED)
+        // DEFER_TASKRUN + TASKRUN_FLAG: completion work runs when this thread asks for it (the
+        // peek in `poll` enters the kernel when the flag says work is pending) instead of by an
+        // interrupt of the spinning thread per completion. Measured (wire-bench): one
+        // rescheduling interrupt per received message without it, p50 37 µs vs 27 µs with it,
+        // level with a spinning recv() client. Kernels before 6.1 lack it: fall back.
+        let base = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_R_DISABLED
+        params.flags = sqpoll ? IORING_SETUP_SQPOLL : base | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG
         params.sq_thread_idle = sqpollIdleMs
-        let rc = io_uring_queue_init_params(entries, ring, &params)
+        var rc = io_uring_queue_init_params(entries, ring, &params)
+        if rc == -EINVAL, !sqpoll {
+            params = io_uring_params()
+            params.flags = base
+            rc = io_uring_queue_init_params(entries, ring, &params)
+        }
         guard rc == 0 else {
             ring.deallocate()
             throw URingError(operation: "io_uring_queue_init_params", errno: -rc)

@@ -10,11 +10,15 @@ import TicklineRing
 import Glibc
 #endif
 
-/// Tick-to-order through the five stages (pass-through logic for now).
+/// Ticks through the five stages: the synthetic parse stage (closing 1m–4h candles from its
+/// trades, 1 s of synthetic time per tick), the real indicator and signal stages, pass-through
+/// risk and order.
 ///
 /// - "fused": every agent on the benchmark's own thread through an `AgentInvoker`, one tick run
-///   to completion per duty cycle: measures the data plane's own cost per tick and proves it
-///   allocates nothing (`mallocCountTotal == 0`).
+///   to completion per duty cycle (with the candles it closes, their indicator updates and any
+///   signal and order they make): measures the data plane's own cost per tick and proves it
+///   allocates nothing (`mallocCountTotal == 0`). Warmed up over 400 000 ticks first (the 4h
+///   trend filter needs ~300 000), so signals and orders are part of the mix.
 /// - "split-2": the preset's two threads (trading spinning on CPU 1, side on CPU 0), 10 000
 ///   unpaced ticks per iteration: measures throughput across a real cross-core layout (thread
 ///   start/stop included, so mallocs are not meaningful there).
@@ -33,12 +37,13 @@ let benchmarks: @Sendable () -> Void = {
         let agents = CompositeAgent(StageID.allCases.map(pipeline.agent(for:)))
         let invoker = AgentInvoker(agent: agents, clock: LiveClock())
         try invoker.start()
-        // Warm up: touch every ring slot once so page faults are not counted.
-        for _ in 0..<100_000 { invoker.invoke() }
+        // Warm up: every ring slot touched, every indicator and the 4h trend filter warm.
+        for _ in 0..<400_000 { invoker.invoke() }
+        precondition(pipeline.order.handedOff > 0, "no order during warm-up")
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
-            let target = pipeline.order.handedOff + 1
-            while pipeline.order.handedOff < target { invoker.invoke() }
+            let target = pipeline.parse.emitted + 1
+            while pipeline.parse.emitted < target { invoker.invoke() }
         }
         benchmark.stopMeasurement()
         blackHole(pipeline.order.handedOff)
@@ -54,14 +59,14 @@ let benchmarks: @Sendable () -> Void = {
             let pipeline = Pipeline(layout: layout, settings: .init(), totalTicks: 10_000, ticksPerSecond: 0,
                                     logger: silent)
             try pipeline.start()
-            // Yield-poll the order stage's counter: sleeping would add up to a millisecond.
+            // Yield-poll until every tick went through: sleeping would add up to a millisecond.
             var polls = 0
-            while pipeline.order.handedOffCounter.load(ordering: .relaxed) < 10_000 && polls < 100_000_000 {
+            while !pipeline.isDrained && polls < 100_000_000 {
                 sched_yield()
                 polls += 1
             }
             pipeline.stop()
-            precondition(pipeline.order.handedOff == 10_000, "split-2 pipeline did not finish 10 000 ticks")
+            precondition(pipeline.parse.emitted == 10_000 && pipeline.isDrained, "split-2 pipeline did not finish 10 000 ticks")
         }
     }
 }
