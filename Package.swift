@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "TicklineIndicators", targets: ["TicklineIndicators"]),
         .library(name: "TicklineStrategy", targets: ["TicklineStrategy"]),
         .library(name: "TicklineStore", targets: ["TicklineStore"]),
+        .library(name: "TicklineExecution", targets: ["TicklineExecution"]),
     ],
     dependencies: [
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
@@ -71,6 +72,12 @@ let package = Package(
         .target(
             name: "TicklineStore",
             dependencies: ["CLMDB", "TicklineCore", "TicklineRing"],
+            swiftSettings: hotPathSettings),
+        // The order gateway's venue client: signing, server time, client order ids, rate limiter and the
+        // signed REST calls over the I/O loop (no Foundation).
+        .target(
+            name: "TicklineExecution",
+            dependencies: ["TicklineCore", "TicklineIO", "TicklineBinance", "COpenSSL"],
             swiftSettings: hotPathSettings),
         .target(
             name: "TicklineConfig",
@@ -130,6 +137,9 @@ let package = Package(
             name: "TicklineStoreCrashHelper",
             dependencies: ["TicklineStore", "CLMDB"],
             path: "Tests/TicklineStoreTests/CrashHelper"),
+        .testTarget(
+            name: "TicklineExecutionTests",
+            dependencies: ["TicklineExecution", "TicklineCore", "TicklineIO", "TicklineBinance", "TicklineTestSupport"]),
         .testTarget(name: "TicklineConfigTests", dependencies: ["TicklineConfig", "TicklineRing"]),
         .testTarget(
             name: "TicklineEngineTests",

@@ -1,0 +1,85 @@
+import Testing
+import TicklineBinance
+import TicklineCore
+@testable import TicklineExecution
+
+/// Response bodies in the shape of Binance's documented examples (USD-M "New Order (TRADE)",
+/// "New Algo Order (TRADE)" and "Position Information V2 (USER_DATA)" response examples under
+/// https://developers.binance.com/docs/derivatives/usds-margined-futures/), with our symbols, ids
+/// and values; one row of a symbol outside the table added.
+struct VenueResponseParserTests {
+    static let symbols = try! SymbolTable([
+        .init(name: "BTCUSDT", priceScale: DecimalScale(places: 1), quantityScale: DecimalScale(places: 3)),
+    ])
+    let wire = BinanceSymbols(Self.symbols)
+
+    func parse<T>(_ json: String, _ body: (UnsafeRawBufferPointer) -> T?) -> T? {
+        Array(json.utf8).withUnsafeBytes { body($0) }
+    }
+
+    @Test func newOrderResponse() throws {
+        let json = """
+        {"clientOrderId":"tl-1-2s","cumQty":"0","cumQuote":"0","executedQty":"0.010","orderId":22542179,"avgPrice":"43250.10",
+         "origQty":"0.010","price":"0","reduceOnly":false,"side":"BUY","positionSide":"BOTH","status":"FILLED",
+         "stopPrice":"9300","closePosition":false,"symbol":"BTCUSDT","timeInForce":"GTC","type":"MARKET",
+         "origType":"MARKET","updateTime":1566818724722,"workingType":"CONTRACT_PRICE","priceProtect":false}
+        """
+        let ack = try #require(parse(json) { VenueResponseParser.order($0, symbols: wire) })
+        #expect(ack.orderID == 22542179 && ack.status == .filled && ack.side == .buy && !ack.reduceOnly)
+        #expect(ack.clientOrderID.description == "tl-1-2s")
+        #expect(ack.executedQuantity == Quantity(raw: 10))
+        #expect(ack.averagePrice == Price(raw: 432501), "43250.10 at one decimal: rounded to nearest")
+        #expect(ack.updateTimeMs == 1566818724722)
+    }
+
+    @Test func algoOrderResponse() throws {
+        let json = """
+        {"algoId":2146760,"clientAlgoId":"tl-1-2t","algoType":"CONDITIONAL","orderType":"TAKE_PROFIT_MARKET",
+         "symbol":"BTCUSDT","side":"SELL","positionSide":"BOTH","timeInForce":"GTC","quantity":"0.000",
+         "algoStatus":"NEW","triggerPrice":"45000.0","price":"0.0","icebergQuantity":null,"selfTradePreventionMode":"EXPIRE_MAKER",
+         "workingType":"MARK_PRICE","priceMatch":"NONE","closePosition":true,"priceProtect":false,"reduceOnly":false,
+         "activatePrice":"","callbackRate":"","createTime":1750485492076,"updateTime":1750485492076,"triggerTime":0,"goodTillDate":0}
+        """
+        let a = try #require(parse(json) { VenueResponseParser.algoOrder($0, symbols: wire) })
+        #expect(a.algoID == 2146760 && a.status == .new && a.type == .takeProfitMarket && a.side == .sell)
+        #expect(a.triggerPrice == Price(raw: 450000) && a.workingType == .markPrice)
+        #expect(a.clientAlgoID.description == "tl-1-2t")
+    }
+
+    @Test func positionRiskRows() throws {
+        let json = """
+        [{"entryPrice":"43000.5","breakEvenPrice":"0.0","marginType":"isolated","isAutoAddMargin":"false",
+          "isolatedMargin":"43.00","leverage":"10","liquidationPrice":"39000.12","markPrice":"43100.25341",
+          "maxNotionalValue":"250000","positionAmt":"-0.010","notional":"-431.0","isolatedWallet":"43",
+          "symbol":"BTCUSDT","unRealizedProfit":"-0.99753412","positionSide":"BOTH","updateTime":1625474304765},
+         {"symbol":"DOGEUSDT","positionAmt":"100","entryPrice":"0.1","markPrice":"0.1","unRealizedProfit":"0","leverage":"5"}]
+        """
+        let rows = try #require(parse(json) { VenueResponseParser.positions($0, symbols: wire) })
+        #expect(rows.count == 1, "a symbol outside the table is skipped")
+        let p = rows[0]
+        #expect(p.amount == Quantity(raw: -10) && p.side == .sell && p.isolated && p.leverage == 10)
+        #expect(p.entryPrice == Price(raw: 430005) && p.markPrice == Price(raw: 431003))
+        #expect(p.unrealizedProfit == Price(raw: -10))
+    }
+
+    @Test func malformedBodiesAreNil() {
+        for bad in ["", "{", "[{\"symbol\":\"BTCUSDT\"}", "{\"orderId\":1}", "[1,2]", "{\"symbol\":\"BTCUSDT\",\"orderId\":x1}"] {
+            #expect(parse(bad) { VenueResponseParser.order($0, symbols: wire) } == nil)
+            #expect(parse(bad) { VenueResponseParser.positions($0, symbols: wire) } == nil)
+        }
+        #expect(parse("{\"listenKey\":\"pqia91ma19a5s61cv6a81va65sdf19v8a65a1a5s61cv6a81va65sdf19v8a65a1\"}") {
+            VenueResponseParser.listenKey($0) }?.count == 64)
+        #expect(parse("{\"listenKey\":\"\"}") { VenueResponseParser.listenKey($0) } == nil)
+    }
+
+    @Test func errorCodesMapToReasons() {
+        let table: [(Int, RejectionReason)] = [
+            (-2019, .insufficientMargin), (-4164, .minNotional), (-1021, .timestamp), (-2022, .reduceOnlyRejected),
+            (-4028, .invalidLeverage), (-4116, .duplicateClientOrderID), (-2013, .orderNotFound), (-2011, .orderNotFound),
+            (-2021, .wouldTriggerImmediately), (-1125, .listenKeyNotFound), (-1022, .invalidSignature),
+            (-2014, .invalidAPIKey), (-2015, .invalidAPIKey), (-1003, .rateLimited), (-1015, .rateLimited),
+            (-4120, .wrongEndpoint), (-1102, .other), (0, .other),
+        ]
+        for (code, reason) in table { #expect(RejectionReason(code: code) == reason, "\(code)") }
+    }
+}
