@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "TicklineStrategy", targets: ["TicklineStrategy"]),
         .library(name: "TicklineStore", targets: ["TicklineStore"]),
         .library(name: "TicklineExecution", targets: ["TicklineExecution"]),
+        .library(name: "TicklineTuning", targets: ["TicklineTuning"]),
     ],
     dependencies: [
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
@@ -107,11 +108,18 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // `tickline tune check`: reads /proc and /sys (under a root prefix, for test fixtures) and
+        // checks the host against a layout. Cold code: Foundation is fine here.
+        .target(
+            name: "TicklineTuning",
+            dependencies: ["TicklineRing"],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         .executableTarget(
             name: "tickline",
             dependencies: [
                 "TicklineCore", "TicklineRing", "TicklineConfig", "TicklineEngine", "TicklineSim", "TicklineBinance",
                 "TicklineIndicators", "TicklineStrategy",
+                "TicklineTuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -141,6 +149,10 @@ let package = Package(
             name: "TicklineExecutionTests",
             dependencies: ["TicklineExecution", "TicklineCore", "TicklineIO", "TicklineBinance", "TicklineTestSupport"]),
         .testTarget(name: "TicklineConfigTests", dependencies: ["TicklineConfig", "TicklineRing"]),
+        .testTarget(
+            name: "TicklineTuningTests",
+            dependencies: ["TicklineTuning", "TicklineConfig", "TicklineRing", "TicklineCore"],
+            exclude: ["Fixtures"]),
         .testTarget(
             name: "TicklineEngineTests",
             dependencies: [

@@ -2,7 +2,7 @@
 # Installs the Debian packages the build needs, only if missing (idempotent).
 # Usage: scripts/install-deps.sh [extra-package ...]
 set -euo pipefail
-packages=(liburing-dev liblmdb-dev libnuma-dev libssl-dev pkg-config openssl gzip "$@")
+packages=(liburing-dev liblmdb-dev libnuma-dev libssl-dev pkg-config openssl gzip systemd "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -15,7 +15,7 @@ struct Tickline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tickline",
         abstract: "Tickline: an automated Binance USD-M futures trading engine.",
-        subcommands: [Run.self, Sim.self, Parse.self, Indicators.self, Signals.self, Bench.self])
+        subcommands: [Run.self, Sim.self, Parse.self, Indicators.self, Signals.self, Bench.self, Tune.self])
 }
 
 /// Options shared by the commands that assemble a pipeline.

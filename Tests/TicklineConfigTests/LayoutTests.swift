@@ -42,7 +42,7 @@ let allStages = #"["parse", "indicator", "signal", "risk", "order", "store", "pu
         #expect {
             try LayoutLoader.load("fused-9", directories: [layoutsDirectory])
         } throws: { error in
-            "\(error)" == "unknown layout preset 'fused-9' (known: dedicated, fused-1, split-2)"
+            "\(error)" == "unknown layout preset 'fused-9' (known: cores-16, cores-2, cores-4, cores-8, dedicated, fused-1, split-2)"
         }
     }
 

@@ -28,7 +28,7 @@ import Testing
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build tickline first")
         let r = try run(["bench", "pipeline", "--layout", "turbo", "--ticks", "10"])
         #expect(r.status == 2)
-        #expect(r.err == "tickline: error: unknown layout preset 'turbo' (known: dedicated, fused-1, split-2)\n")
+        #expect(r.err == "tickline: error: unknown layout preset 'turbo' (known: cores-16, cores-2, cores-4, cores-8, dedicated, fused-1, split-2)\n")
         #expect(r.out.isEmpty)
     }
 
