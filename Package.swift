@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "TicklineIndicators", targets: ["TicklineIndicators"]),
         .library(name: "TicklineStrategy", targets: ["TicklineStrategy"]),
         .library(name: "TicklineStore", targets: ["TicklineStore"]),
+        .library(name: "TicklineRisk", targets: ["TicklineRisk"]),
         .library(name: "TicklineExecution", targets: ["TicklineExecution"]),
         .library(name: "TicklineTuning", targets: ["TicklineTuning"]),
     ],
@@ -74,6 +75,9 @@ let package = Package(
             name: "TicklineStore",
             dependencies: ["CLMDB", "TicklineCore", "TicklineRing"],
             swiftSettings: hotPathSettings),
+        // Risk: accounts and switches, signal validation, sizing, positions, SL/TP, margin call, funding.
+        // Pure logic over flat preallocated state; the single writer of positions and balances.
+        .target(name: "TicklineRisk", dependencies: ["TicklineCore"], swiftSettings: hotPathSettings),
         // The order gateway's venue client: signing, server time, client order ids, rate limiter and the
         // signed REST calls over the I/O loop (no Foundation).
         .target(
@@ -91,7 +95,7 @@ let package = Package(
             name: "TicklineEngine",
             dependencies: [
                 "TicklineCore", "TicklineRing", "TicklineConfig", "TicklineIO", "TicklineBinance", "CTicklineShims",
-                "TicklineIndicators", "TicklineStrategy", "TicklineStore",
+                "TicklineIndicators", "TicklineStrategy", "TicklineStore", "TicklineRisk",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -148,6 +152,7 @@ let package = Package(
         .testTarget(
             name: "TicklineExecutionTests",
             dependencies: ["TicklineExecution", "TicklineCore", "TicklineIO", "TicklineBinance", "TicklineTestSupport"]),
+        .testTarget(name: "TicklineRiskTests", dependencies: ["TicklineRisk", "TicklineCore"]),
         .testTarget(name: "TicklineConfigTests", dependencies: ["TicklineConfig", "TicklineRing"]),
         .testTarget(
             name: "TicklineTuningTests",

@@ -16,6 +16,8 @@ public struct EngineEvent: Sendable, BitwiseCopyable {
         case execution(ExecutionReport)
         case positionUpdated(PositionUpdate)
         case tradingSwitched(account: AccountID, isGlobal: Bool, enabled: Bool)
+        /// Risk closing a position to restore the margin level (`margin_call_closure`).
+        case marginCallClosure(MarginCallClosure)
     }
 
     @inlinable

@@ -80,6 +80,12 @@ public enum LogCode: UInt16, Sendable, BitwiseCopyable, CaseIterable {
     case marketDataReconnected
     case candleHistoryLoaded
     case candleHistoryFailed
+    case positionClosedStopLoss
+    case positionClosedTakeProfit
+    case marginCallClosure
+    case marginCallAlert
+    case fundingApplied
+    case fundingCorrected
 
     public var template: String {
         switch self {
@@ -95,6 +101,12 @@ public enum LogCode: UInt16, Sendable, BitwiseCopyable, CaseIterable {
         case .marketDataReconnected: return "market data reconnected ({} reconnects so far)"
         case .candleHistoryLoaded: return "candle history: symbol {} interval {}: {} candles from REST"
         case .candleHistoryFailed: return "candle history request failed: symbol {} interval {}, attempt {}, HTTP status {}"
+        case .positionClosedStopLoss: return "Position {} closed - StopLoss at {}"
+        case .positionClosedTakeProfit: return "Position {} closed - TakeProfit at {}"
+        case .marginCallClosure: return "Emergency closure - Margin call: margin_level={}%"
+        case .marginCallAlert: return "Margin call on account {}: margin_level={}%, {} positions closing"
+        case .fundingApplied: return "Funding applied to position {}: rate {}, amount {}"
+        case .fundingCorrected: return "Funding corrected for position {}: venue amount {}, difference {}"
         }
     }
 }

@@ -45,4 +45,10 @@ public enum DenialReason: UInt8, Sendable, BitwiseCopyable, CaseIterable {
     case aboveMaxPosition
     case invalidStopDistance
     case storeDegraded
+    /// One-way mode: the account already holds (or is opening) a position in the symbol.
+    case positionAlreadyOpen
+    /// Neither the signal nor the market gave a price to size at.
+    case noMarketPrice
+    /// Risk has no trading rules (tick, step, min notional) for the symbol.
+    case symbolNotTradable
 }
