@@ -138,8 +138,10 @@ let package = Package(
             name: "TicklineIOTests", dependencies: ["TicklineIO", "TicklineCore", "TicklineTestSupport"], exclude: ["Scripts"]),
         .testTarget(name: "TicklineBinanceTests", dependencies: ["TicklineBinance", "TicklineCore"]),
         .testTarget(name: "TicklineSimTests", dependencies: ["TicklineSim"], exclude: ["Fixtures"]),
-        .testTarget(name: "TicklineIndicatorsTests", dependencies: ["TicklineIndicators", "TicklineCore"]),
-        .testTarget(name: "TicklineStrategyTests", dependencies: ["TicklineStrategy", "TicklineIndicators", "TicklineCore"]),
+        .testTarget(name: "TicklineIndicatorsTests", dependencies: ["TicklineIndicators", "TicklineCore", "TicklineTestSupport"]),
+        .testTarget(
+            name: "TicklineStrategyTests",
+            dependencies: ["TicklineStrategy", "TicklineIndicators", "TicklineCore", "TicklineTestSupport"]),
         .testTarget(
             name: "TicklineStoreTests",
             dependencies: ["TicklineStore", "TicklineCore", "TicklineRing", "TicklineTestSupport"],
@@ -156,7 +158,7 @@ let package = Package(
         .testTarget(name: "TicklineConfigTests", dependencies: ["TicklineConfig", "TicklineRing"]),
         .testTarget(
             name: "TicklineTuningTests",
-            dependencies: ["TicklineTuning", "TicklineConfig", "TicklineRing", "TicklineCore"],
+            dependencies: ["TicklineTuning", "TicklineConfig", "TicklineRing", "TicklineCore", "TicklineTestSupport"],
             exclude: ["Fixtures"]),
         .testTarget(
             name: "TicklineEngineTests",

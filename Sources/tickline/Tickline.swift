@@ -135,6 +135,9 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Keep no journal: the journal rings are counted and dropped.")
     var noStore = false
 
+    @Option(help: "With --venue sim: minutes of market history the simulator makes up first (for the warm-up).")
+    var simHistory = 120
+
     func run() async throws {
         var configuration = try options.resolve()
         guard seconds > 0 else { fail("--seconds must be > 0") }
@@ -156,7 +159,7 @@ struct Run: AsyncParsableCommand {
         }
         var simulator: Task<Void, any Error>?
         if venue == "sim" {
-            simulator = try await startSimulator(pointing: &configuration.venue, historyMinutes: 120)
+            simulator = try await startSimulator(pointing: &configuration.venue, historyMinutes: max(0, simHistory))
         } else if let url = VenueURL(venue, schemes: ("ws", "wss")) {
             configuration.venue.streamURL = url
             configuration.venue.restURL = VenueURL(secure: url.secure, host: url.host, port: url.port, path: "")

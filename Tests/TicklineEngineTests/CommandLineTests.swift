@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TicklineTestSupport
 
 /// The `tickline` binary's contract: bad layouts are one line on stderr and exit status 2,
 /// before any thread starts; `bench pipeline --json` prints the documented members.
@@ -7,21 +8,7 @@ import Testing
     static var binary: URL { ticklineBinary }
 
     func run(_ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = Self.binary
-        p.arguments = args
-        p.currentDirectoryURL = repositoryRoot
-        var env = ProcessInfo.processInfo.environment
-        env.merge(environment) { $1 }
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        try runChildProcess(Self.binary, args, environment: environment, directory: repositoryRoot)
     }
 
     @Test func unknownPresetExits2() throws {
@@ -97,17 +84,18 @@ import Testing
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build tickline first")
         let store = FileManager.default.temporaryDirectory.appendingPathComponent("tickline-run-\(getpid())")
         defer { try? FileManager.default.removeItem(at: store) }
-        let r = try run(["run", "--layout", "split-2", "--idle", "yield", "--seconds", "2", "--store", store.path])
+        let r = try run(["run", "--layout", "split-2", "--idle", "yield", "--seconds", "2", "--store", store.path,
+                         "--sim-history", "30"])
         #expect(r.status == 0, "\(r.err.suffix(2000))")
         let line = try #require(r.out.split(separator: "\n").first { $0.hasPrefix("market data from 127.0.0.1:") })
         let events = Int(line.split(separator: ":").last!.split(separator: " ")[0]) ?? 0
         #expect(events > 10)
         #expect(line.contains(" 0 parse errors"))
         #expect(r.out.contains("open,"))
-        // The simulator made up 2 h of history: the warm-up loads closed candles of every
-        // interval over REST and the journal writer commits them to LMDB.
+        // The simulator made up 30 min of history: the warm-up loads the closed candles over REST
+        // (per symbol at least 29 of 1m, 5 of 5m, 1 of 15m) and the journal writer commits them.
         let history = Int(line.split(separator: "(")[2].split(separator: " ")[0]) ?? 0
-        #expect(history >= 2 * (100 + 20 + 6 + 1), "\(line)")
+        #expect(history >= 2 * (29 + 5 + 1), "\(line)")
         let journal = try #require(r.out.split(separator: "\n").first { $0.hasPrefix("journal (LMDB): ") })
         let records = Int(journal.split(separator: " ")[2]) ?? 0
         #expect(records >= history && journal.contains(" 0 failed commits"), "\(journal)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TicklineTestSupport
 @testable import TicklineIO
 
 #if canImport(Glibc)
@@ -90,17 +91,11 @@ import Glibc
             process.standardOutput = out
             process.standardError = err
             try process.run()
-            var line = Data()
-            while !line.contains(UInt8(ascii: "\n")) {
-                let chunk = out.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                line.append(chunk)
-            }
-            guard let text = String(data: line, encoding: .utf8),
-                let port = UInt16(text.trimmingCharacters(in: .whitespacesAndNewlines))
-            else {
+            let text = readFirstLine(out.fileHandleForReading.fileDescriptor)
+            guard let port = UInt16(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
                 process.terminate()
-                let stderr = String(data: err.fileHandleForReading.readDataToEndOfFile(), encoding: .utf8) ?? ""
+                process.waitUntilExit()
+                let stderr = String(data: (try? err.fileHandleForReading.readToEnd()) ?? Data(), encoding: .utf8) ?? ""
                 throw Failure(description: "echo server did not print its port; stderr: \(stderr)\nIf websockets is missing: \(WebSocketInteropTests.venvHint)")
             }
             self.port = port

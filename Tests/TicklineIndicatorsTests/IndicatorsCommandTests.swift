@@ -1,4 +1,5 @@
 import Foundation
+import TicklineTestSupport
 import Testing
 
 /// `tickline indicators --csv FILE` against the TA-Lib reference, on all three series.
@@ -12,17 +13,7 @@ import Testing
     }
 
     func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = Self.binary
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        try runChildProcess(Self.binary, args)
     }
 
     static let header = "open_time_ms,sma_20,ema_20,rsi_14,macd,macd_signal,macd_hist,bb_upper,bb_middle,bb_lower,atr_14,stoch_k,stoch_d,adx_14"

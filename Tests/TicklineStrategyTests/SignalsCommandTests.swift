@@ -1,4 +1,5 @@
 import Foundation
+import TicklineTestSupport
 import Testing
 import TicklineStrategy
 
@@ -13,17 +14,7 @@ import TicklineStrategy
     }
 
     func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = Self.binary
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        try runChildProcess(Self.binary, args)
     }
 
     @Test func matchesTheReference() throws {

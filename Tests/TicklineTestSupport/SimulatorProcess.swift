@@ -35,13 +35,7 @@ public final class SimulatorProcess {
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         try process.run()
-        var line = Data()
-        while !line.contains(0x0A) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line += chunk
-        }
-        let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = readFirstLine(out.fileHandleForReading.fileDescriptor).trimmingCharacters(in: .whitespacesAndNewlines)
         guard let port = UInt16(text.split(separator: ":").last ?? "") else {
             process.terminate()
             throw Failure(description: "tickline sim did not print its port (got \"\(text)\")")

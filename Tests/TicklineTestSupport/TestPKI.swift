@@ -56,13 +56,7 @@ public final class PortPrintingProcess {
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         try process.run()
-        var line = Data()
-        while !line.contains(0x0A) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line += chunk
-        }
-        let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = readFirstLine(out.fileHandleForReading.fileDescriptor).trimmingCharacters(in: .whitespacesAndNewlines)
         guard let port = UInt16(text.split(separator: ":").last ?? "") else {
             process.terminate()
             throw Failure(description: "\(arguments.joined(separator: " ")) did not print a port (got \"\(text)\")")

@@ -1,4 +1,5 @@
 import Foundation
+import TicklineTestSupport
 import TicklineConfig
 import TicklineRing
 import TicklineTuning
@@ -26,22 +27,7 @@ let ticklineBinary: URL = {
 /// Runs a program to completion; stdout and stderr as text.
 func runProcess(_ executable: URL, _ args: [String], environment: [String: String] = [:],
                 directory: URL = repositoryRoot) throws -> (status: Int32, out: String, err: String) {
-    let p = Process()
-    p.executableURL = executable
-    p.arguments = args
-    p.currentDirectoryURL = directory
-    var env = ProcessInfo.processInfo.environment
-    env.merge(environment) { $1 }
-    p.environment = env
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    // stderr stays small (one line at most), so reading stdout first cannot block the child.
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    try runChildProcess(executable, args, environment: environment, directory: directory)
 }
 
 /// Facts of a fully tuned `cores`-CPU host whose isolated CPUs are `isolated`: what
