@@ -21,6 +21,13 @@ public struct StrategySettings: Sendable, Equatable {
     /// signal: start-up warm-up and backfill after a reconnect only warm the strategies up. 0
     /// turns the check off (replay).
     public var maxSignalAgeMs: Int64 = 60_000
+    /// The periodic signal pass: every this many milliseconds of *data* time (never the wall
+    /// clock), the signal stage evaluates each symbol on `periodicIntervals` (the seed's signal
+    /// loop). 0 turns it off. Default 60 s.
+    public var periodicPassMs: Int64 = 60_000
+    /// The periodic pass's trading and trend intervals, in that order: the trend a multiple of
+    /// the trading one, not 1w. Default 1h and 4h.
+    public var periodicIntervals: [Interval] = [.h1, .h4]
 
     public var rsi = RSI()
     public var macd = MACD()
@@ -137,7 +144,8 @@ extension TicklineConfiguration {
         try doc.rejectUnknownKeys(
             in: t,
             allowed: Set(sections + [
-                "trading_interval", "trend_interval", "provisional_intervals", "max_signal_age_ms", "min_confidence",
+                "trading_interval", "trend_interval", "provisional_intervals", "max_signal_age_ms", "periodic_pass_ms",
+                "periodic_intervals", "min_confidence",
                 "min_agreement", "counter_trend_veto", "stop_atr", "take_profit_atr", "volatility_low", "volatility_high",
                 "volatility_extreme", "low_volume_ratio",
             ]), path: path)
@@ -157,6 +165,15 @@ extension TicklineConfiguration {
             s.provisionalIntervals = out.sorted()
         }
         if let n = try r.integer("max_signal_age_ms", 0...(7 * 86_400_000)) { s.maxSignalAgeMs = Int64(n) }
+        if let n = try r.integer("periodic_pass_ms", 0...86_400_000) { s.periodicPassMs = Int64(n) }
+        if let v = t["periodic_intervals"] {
+            let message = "must be two intervals [trading, trend], the trend a multiple of the trading one and not 1w"
+            guard let arr = v.array, arr.count == 2,
+                  let a = arr[0].string.flatMap(Interval.init(name:)), let b = arr[1].string.flatMap(Interval.init(name:)),
+                  b > a, b.durationMs % a.durationMs == 0, b != .w1
+            else { throw doc.error(message, key: "periodic_intervals", table: path) }
+            s.periodicIntervals = [a, b]
+        }
         if let x = try r.number("min_confidence", 0...1) { s.combiner.minConfidence = x }
         if let x = try r.number("min_agreement", 0...1) { s.combiner.minAgreement = x }
         if let v = t["counter_trend_veto"] {
@@ -284,6 +301,14 @@ extension TicklineConfiguration {
             if i <= smallest || i.durationMs % smallest.durationMs != 0 || i == .w1 {
                 throw doc.error("\(i.name) is neither subscribed (venue.intervals) nor buildable from \(smallest.name) candles",
                                 key: key, table: "strategy")
+            }
+        }
+        if s.periodicPassMs > 0 {
+            for i in s.periodicIntervals where !venue.intervals.contains(i) {
+                if i <= smallest || i.durationMs % smallest.durationMs != 0 || i == .w1 {
+                    throw doc.error("\(i.name) is neither subscribed (venue.intervals) nor buildable from \(smallest.name) candles",
+                                    key: "periodic_intervals", table: "strategy")
+                }
             }
         }
         for i in s.provisionalIntervals ?? [] where !venue.intervals.contains(i) {

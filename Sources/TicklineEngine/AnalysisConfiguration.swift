@@ -23,6 +23,13 @@ public struct AnalysisConfiguration: Sendable {
     /// boundary, for the trend candle of that boundary (see `SignalStage`). Default 3 s: the
     /// exchange's own close arrives up to ~2 s after the boundary.
     public var trendHoldNs: UInt64 = 3_000_000_000
+    /// The periodic signal pass (see `SignalStage`): every this many ms of data time, each
+    /// symbol is evaluated on `periodicTradingInterval` with `periodicTrendInterval` as its
+    /// trend. 0: off — the default of this initialiser (tests, benchmarks); `[strategy]
+    /// periodic_pass_ms` defaults to 60 s.
+    public var periodicPassMs: Int64
+    public var periodicTradingInterval: Interval
+    public var periodicTrendInterval: Interval
 
     public var trendInterval: Interval { strategy.trendInterval }
 
@@ -33,10 +40,20 @@ public struct AnalysisConfiguration: Sendable {
 
     public init(subscribed: [Interval], tradingInterval: Interval = .m5, provisional: [Interval]? = nil,
                 indicators: IndicatorConfiguration = .standard, strategy: StrategyConfiguration = .standard,
-                maxSignalAgeMs: Int64 = 0) {
+                maxSignalAgeMs: Int64 = 0, periodicPassMs: Int64 = 0,
+                periodicIntervals: (trading: Interval, trend: Interval) = (.h1, .h4)) {
         self.subscribed = Array(Set(subscribed)).sorted()
         self.tradingInterval = tradingInterval
-        self.provisional = provisional ?? (subscribed.contains(tradingInterval) ? [tradingInterval] : [])
+        var provisional = provisional ?? (subscribed.contains(tradingInterval) ? [tradingInterval] : [])
+        // With the periodic pass on, its trading interval's candle in progress gets provisional
+        // values too (when subscribed: kline updates come only for subscribed intervals).
+        if periodicPassMs > 0 && subscribed.contains(periodicIntervals.trading) && !provisional.contains(periodicIntervals.trading) {
+            provisional.append(periodicIntervals.trading)
+        }
+        self.provisional = provisional.sorted()
+        self.periodicPassMs = periodicPassMs
+        self.periodicTradingInterval = periodicIntervals.trading
+        self.periodicTrendInterval = periodicIntervals.trend
         self.indicators = indicators
         self.strategy = strategy
         self.maxSignalAgeMs = maxSignalAgeMs
@@ -103,7 +120,8 @@ public struct AnalysisConfiguration: Sendable {
         c.combiner.lowVolumeRatio = s.combiner.lowVolumeRatio
 
         self.init(subscribed: subscribed, tradingInterval: s.tradingInterval, provisional: s.provisionalIntervals(subscribed: subscribed),
-                  indicators: indicators, strategy: c, maxSignalAgeMs: s.maxSignalAgeMs)
+                  indicators: indicators, strategy: c, maxSignalAgeMs: s.maxSignalAgeMs, periodicPassMs: s.periodicPassMs,
+                  periodicIntervals: s.periodicIntervals.count == 2 ? (s.periodicIntervals[0], s.periodicIntervals[1]) : (.h1, .h4))
         if let problem { throw Problem(description: problem) }
     }
 
@@ -126,12 +144,35 @@ public struct AnalysisConfiguration: Sendable {
         for i in provisional where !subscribed.contains(i) {
             return "provisional interval \(i.name) is not subscribed"
         }
+        if periodicPassMs < 0 { return "periodic pass \(periodicPassMs) ms must not be negative" }
+        if periodicPassMs > 0 {
+            let (a, b) = (periodicTradingInterval, periodicTrendInterval)
+            if b <= a || b.durationMs % a.durationMs != 0 || b == .w1 {
+                return "periodic trend interval \(b.name) must be a multiple of the periodic trading interval \(a.name), not 1w"
+            }
+            for i in [a, b] where !subscribed.contains(i) {
+                if i <= smallest || i.durationMs % smallest.durationMs != 0 || i == .w1 {
+                    return "periodic interval \(i.name) is neither subscribed nor buildable from \(smallest.name) candles"
+                }
+            }
+        }
         return nil
     }
 
     /// Every interval the indicator stage keeps banks for, ascending: the subscribed ones and the
     /// strategy intervals built from the smallest subscribed one.
-    public var tracked: [Interval] { Array(Set(subscribed + [tradingInterval, trendInterval])).sorted() }
+    public var tracked: [Interval] {
+        Array(Set(subscribed + [tradingInterval, trendInterval]
+                  + (periodicPassMs > 0 ? [periodicTradingInterval, periodicTrendInterval] : []))).sorted()
+    }
+
+    /// The periodic pass's `StrategyConfiguration`: the strategies and combiner of `strategy`,
+    /// with `periodicTrendInterval` as the trend.
+    public var periodicStrategy: StrategyConfiguration {
+        var c = strategy
+        c.trendInterval = periodicTrendInterval
+        return c
+    }
 
     /// The strategy intervals that are not subscribed (built by `CandleAggregator`), ascending.
     public var derived: [Interval] { tracked.filter { !subscribed.contains($0) } }

@@ -13,13 +13,16 @@ import TicklineRing
 ///   the update of the candle that completed it, so the signal stage sees a 4h close before the
 ///   5m close at the same instant.
 /// - **Candles in progress** (`.klineUpdate`) of the `provisional` intervals (the trading
-///   interval by default) are peeked — what the values would be if the candle closed now, no
+///   interval by default, and with the periodic signal pass on the pass's trading interval, 1h,
+///   when subscribed — `AnalysisConfiguration` adds it) are peeked — what the values would be if the candle closed now, no
 ///   state changed — and published with `isClosed: false`. Updates of other intervals, and of
 ///   a candle the bank would refuse (e.g. already closed), publish nothing.
 /// - **Refused candles** (NaN/inf, non-positive price, inconsistent range, misaligned,
 ///   duplicate, out of order, unknown symbol or interval) are counted per reason
 ///   (`counters(symbol:interval:)`, `rejectedCandles`) and never reach an indicator. Gaps are
 ///   accepted and counted (see `CandleSequence`).
+/// - **Periodic pass intervals** (1h, 4h) are tracked, and built from the smallest subscribed
+///   interval when not subscribed, while the pass is on (`AnalysisConfiguration.tracked`).
 /// - **Warm-up**: each indicator's `ready` bit is clear until it has enough candles; the signal
 ///   stage gives no signal before the bits it needs are set.
 /// - **Trades, book tickers and mark prices** are not indicator input (risk reads prices from

@@ -34,6 +34,26 @@ import TicklineStrategy
 /// closed (by `clock.wallTimeMs()`) moves the evaluator on but publishes nothing: REST warm-up
 /// at start-up and backfill after a reconnect must not reach risk as fresh signals.
 ///
+/// **Periodic pass** (`periodicPassMs` > 0; `[strategy] periodic_pass_ms`, default 60 s there,
+/// off in `AnalysisConfiguration`'s memberwise initialiser): the seed's signal loop, driven by
+/// *data* time so that replay reproduces it. The stage's data time is the latest of: the close
+/// (open + interval) of each closed update, and the open time of each provisional update
+/// (`IndicatorUpdate` carries no event time; the candle's open is the latest instant it proves).
+/// The first update schedules the next multiple of `periodicPassMs`; each update that brings
+/// data time to or past it runs one pass (after the update itself is handled) and schedules the
+/// multiple after its data time — a jump over several boundaries gives one pass
+/// (`periodicBoundariesSkipped` counts the others: they would evaluate the same input). A pass
+/// evaluates every symbol with a second `StrategyEvaluator` (`periodicStrategy`: the same
+/// strategies, trend = `periodicTrendInterval`, 4h) on the latest `periodicTradingInterval` (1h)
+/// snapshot: the provisional one of the candle in progress if the indicator stage publishes them
+/// (it does when 1h is subscribed and the pass is on), with the last closed 1h as `previous`;
+/// else the last closed one, with the one before as `previous`. The result is published like a
+/// close-triggered signal (journal, events, Long/Short to risk; same age check, against the
+/// boundary). `Signal` has no spare field for the trigger (its 128-byte layout is kept): a pass
+/// signal is told apart by `interval` (the periodic trading interval, 1h, where closes use the
+/// trading interval) and by `eventTimeMs`, the pass boundary. A pass needs room for a signal
+/// per symbol (plus the update's own two) in the risk ring, else the update waits.
+///
 /// Latency: every update consumed is recorded (`ingress_to_signal`).
 ///
 /// ## Performance
@@ -77,9 +97,9 @@ public final class SignalStage<C: NanoClock>: Agent {
         }
         let n = input.drain(limit: 64) { update in
             // The wall clock only for what may publish a signal, and only with an age limit.
-            let wallTimeMs = needsWallClock && update.pointee.isClosed
+            let wallTimeMs = needsWallClock && (update.pointee.isClosed
                 && (update.pointee.interval == tradingInterval || update.pointee.interval == trendInterval)
-                ? clock.wallTimeMs() : 0
+                || core.passDue(update)) ? clock.wallTimeMs() : 0
             guard core.handle(update, nowNs: nowNs, wallTimeMs: wallTimeMs) else { return false }
             latency.record(clock.nowNs() &- update.pointee.ingressNs)
             return true
@@ -111,6 +131,16 @@ public final class SignalStage<C: NanoClock>: Agent {
     /// Trading closes held for their trend candle right now.
     public var held: Int { core.heldCount }
     public var sideChannelOverflows: Int { core.sideChannelOverflows }
+    /// Periodic passes run, boundaries a data-time jump passed over without a pass of their own,
+    /// and symbols a pass could not evaluate (no 1h snapshot yet, or warming up) or found stale.
+    public var periodicPasses: Int { core.periodicPasses }
+    public var periodicBoundariesSkipped: Int { core.periodicBoundariesSkipped }
+    public var periodicWarmingUp: Int { core.periodicWarmingUp }
+    public var periodicStale: Int { core.periodicStale }
+    /// Signals the periodic pass published (included in `signals` and the per-direction counts).
+    public var periodicSignals: Int { core.periodicSignals }
+    /// The stage's data time (see the type's Periodic pass note); `Int64.min` before any update.
+    public var dataTimeMs: Int64 { core.dataTimeMs }
 
     /// The last evaluation of `symbol`'s trading interval, in `Double` (what the `Signal` was made
     /// from), including stale ones; nil during warm-up.
@@ -135,7 +165,16 @@ public final class SignalStageCore {
     public private(set) var lateTrendReleases = 0
     public private(set) var sideChannelOverflows = 0
     public private(set) var heldCount = 0
+    public private(set) var periodicPasses = 0
+    public private(set) var periodicBoundariesSkipped = 0
+    public private(set) var periodicWarmingUp = 0
+    public private(set) var periodicStale = 0
+    public private(set) var periodicSignals = 0
+    public private(set) var dataTimeMs = Int64.min
     var nextSignalID: UInt64 = 0
+    /// The next pass boundary, once the first update has scheduled it.
+    var nextPassMs: Int64 = 0
+    var passScheduled = false
 
     /// Per symbol: the evaluator and a trading close waiting for its trend candle.
     struct SymbolState {
@@ -144,6 +183,13 @@ public final class SignalStageCore {
         var heldOpenTimeMs: Int64 = 0
         var heldIngressNs: UInt64 = 0
         var heldSinceNs: UInt64 = 0
+        /// The periodic pass: its evaluator (for its configuration and latest trend candle), the
+        /// last two closed periodic-trading snapshots and the provisional one of the candle in
+        /// progress (nil when none is newer than `periodicLast`).
+        var periodic: StrategyEvaluator
+        var periodicLast: IndicatorSnapshot? = nil
+        var periodicPrevious: IndicatorSnapshot? = nil
+        var periodicLive: IndicatorSnapshot? = nil
     }
 
     /// Per-symbol state and last evaluations, allocated once. Raw pointers, not arrays: reading a
@@ -158,6 +204,9 @@ public final class SignalStageCore {
     let holdsForTrend: Bool
     let maxSignalAgeMs: Int64
     let trendHoldNs: UInt64
+    let periodicPassMs: Int64
+    let periodicTradingInterval: Interval
+    let periodicTrendInterval: Interval
     let output: SPSCRingHandle<Signal>
     let journal: SPSCRingHandle<JournalRecord>
     let events: SPSCRingHandle<EngineEvent>
@@ -174,7 +223,11 @@ public final class SignalStageCore {
         maxSignalAgeMs = configuration.maxSignalAgeMs
         trendHoldNs = configuration.trendHoldNs
         states = .allocate(capacity: max(1, symbols.count))
-        states.initialize(repeating: SymbolState(evaluator: StrategyEvaluator(configuration: configuration.strategy)),
+        periodicPassMs = configuration.periodicPassMs
+        periodicTradingInterval = configuration.periodicTradingInterval
+        periodicTrendInterval = configuration.periodicTrendInterval
+        states.initialize(repeating: SymbolState(evaluator: StrategyEvaluator(configuration: configuration.strategy),
+                                                 periodic: StrategyEvaluator(configuration: configuration.periodicStrategy)),
                           count: symbols.count)
         evaluations = .allocate(capacity: max(1, symbols.count))
         evaluations.initialize(repeating: nil, count: symbols.count)
@@ -193,6 +246,95 @@ public final class SignalStageCore {
     /// One update; false leaves it unconsumed (no room in the risk ring). `wallTimeMs` is read
     /// only when the age check needs it (0 otherwise).
     func handle(_ u: UnsafePointer<IndicatorUpdate>, nowNs: UInt64, wallTimeMs: Int64) -> Bool {
+        guard periodicPassMs > 0 else { return handleUpdate(u, nowNs: nowNs, wallTimeMs: wallTimeMs) }
+        let t = max(dataTimeMs, Self.dataTime(u))
+        let due = passScheduled && t >= nextPassMs
+        // The update may publish two signals, the pass one per symbol: all or nothing.
+        if due && output.freeCount < symbolCount &+ 2 { return false }
+        guard handleUpdate(u, nowNs: nowNs, wallTimeMs: wallTimeMs) else { return false }
+        observePeriodic(u)
+        dataTimeMs = t
+        let boundary = t - t % periodicPassMs
+        if due {
+            periodicBoundariesSkipped &+= Int((boundary &- nextPassMs) / periodicPassMs)
+            runPass(boundaryMs: boundary, ingressNs: u.pointee.ingressNs, nowNs: nowNs, wallTimeMs: wallTimeMs)
+        }
+        if due || !passScheduled {
+            nextPassMs = boundary &+ periodicPassMs
+            passScheduled = true
+        }
+        return true
+    }
+
+    /// The data time an update proves: a closed candle's close, a provisional one's open.
+    @inline(__always)
+    static func dataTime(_ u: UnsafePointer<IndicatorUpdate>) -> Int64 {
+        u.pointee.isClosed ? u.pointee.candleOpenTimeMs &+ u.pointee.interval.durationMs : u.pointee.candleOpenTimeMs
+    }
+
+    /// Whether this update will run a periodic pass (for the shell: the age check's wall clock).
+    @inline(__always)
+    func passDue(_ u: UnsafePointer<IndicatorUpdate>) -> Bool {
+        periodicPassMs > 0 && passScheduled && max(dataTimeMs, Self.dataTime(u)) >= nextPassMs
+    }
+
+    /// Keeps what the periodic pass evaluates: the latest periodic-trading snapshots and the
+    /// periodic trend candle.
+    @inline(__always)
+    func observePeriodic(_ u: UnsafePointer<IndicatorUpdate>) {
+        let s = u.pointee.symbol.index
+        guard s < symbolCount else { return }
+        let interval = u.pointee.interval
+        if interval == periodicTrendInterval {
+            if u.pointee.isClosed { (states + s).pointee.periodic.trendCandleClosed(snapshot(u, s)) }
+        } else if interval == periodicTradingInterval {
+            let open = u.pointee.candleOpenTimeMs
+            if u.pointee.isClosed {
+                (states + s).pointee.periodicPrevious = (states + s).pointee.periodicLast
+                (states + s).pointee.periodicLast = snapshot(u, s)
+                if let live = (states + s).pointee.periodicLive, live.openTimeMs <= open {
+                    (states + s).pointee.periodicLive = nil
+                }
+            } else if (states + s).pointee.periodicLast.map({ open > $0.openTimeMs }) ?? true {
+                (states + s).pointee.periodicLive = snapshot(u, s)
+            }
+        }
+    }
+
+    /// One periodic pass at `boundaryMs`: every symbol's latest periodic-trading snapshot
+    /// (room in the risk ring was checked by the caller).
+    @inline(never)
+    func runPass(boundaryMs: Int64, ingressNs: UInt64, nowNs: UInt64, wallTimeMs: Int64) {
+        periodicPasses &+= 1
+        var s = 0
+        while s < symbolCount {
+            defer { s &+= 1 }
+            let st = states + s
+            let input: StrategyInput
+            if let live = st.pointee.periodicLive {
+                input = StrategyInput(current: live, previous: st.pointee.periodicLast, higher: st.pointee.periodic.higher)
+            } else if let last = st.pointee.periodicLast {
+                input = StrategyInput(current: last, previous: st.pointee.periodicPrevious, higher: st.pointee.periodic.higher)
+            } else {
+                periodicWarmingUp &+= 1
+                continue
+            }
+            guard let e = st.pointee.periodic.configuration.evaluate(input) else {
+                periodicWarmingUp &+= 1
+                continue
+            }
+            if maxSignalAgeMs > 0 && wallTimeMs &- boundaryMs > maxSignalAgeMs {
+                periodicStale &+= 1
+                continue
+            }
+            periodicSignals &+= 1
+            publish(e, symbol: s, interval: periodicTradingInterval, ingressNs: ingressNs, eventTimeMs: boundaryMs, nowNs: nowNs)
+        }
+    }
+
+    /// The close-triggered path (the whole stage when the periodic pass is off).
+    @inline(__always)
+    func handleUpdate(_ u: UnsafePointer<IndicatorUpdate>, nowNs: UInt64, wallTimeMs: Int64) -> Bool {
         guard u.pointee.isClosed else {
             provisionalIgnored &+= 1
             return true
@@ -286,9 +428,15 @@ public final class SignalStageCore {
             staleCandles &+= 1
             return
         }
+        publish(e, symbol: s, interval: tradingInterval, ingressNs: ingressNs, eventTimeMs: endMs, nowNs: nowNs)
+    }
+
+    /// Publishes an evaluation as a `Signal`: journal, events, and Long/Short to risk.
+    @inline(__always)
+    func publish(_ e: SignalEvaluation, symbol s: Int, interval: Interval, ingressNs: UInt64, eventTimeMs: Int64, nowNs: UInt64) {
         nextSignalID &+= 1
-        let signal = e.signal(symbol: SymbolID(UInt16(truncatingIfNeeded: s)), interval: tradingInterval,
-                              priceScale: priceScales[s], ingressNs: ingressNs, signalID: nextSignalID, eventTimeMs: endMs)
+        let signal = e.signal(symbol: SymbolID(UInt16(truncatingIfNeeded: s)), interval: interval,
+                              priceScale: priceScales[s], ingressNs: ingressNs, signalID: nextSignalID, eventTimeMs: eventTimeMs)
         switch signal.direction {
         case .long, .short:
             if signal.direction == .long { longSignals &+= 1 } else { shortSignals &+= 1 }

@@ -85,17 +85,17 @@ import TicklineTestSupport
         let store = FileManager.default.temporaryDirectory.appendingPathComponent("tickline-run-\(getpid())")
         defer { try? FileManager.default.removeItem(at: store) }
         let r = try run(["run", "--layout", "split-2", "--idle", "yield", "--seconds", "2", "--store", store.path,
-                         "--sim-history", "30"])
+                         "--sim-history", "10"])
         #expect(r.status == 0, "\(r.err.suffix(2000))")
         let line = try #require(r.out.split(separator: "\n").first { $0.hasPrefix("market data from 127.0.0.1:") })
         let events = Int(line.split(separator: ":").last!.split(separator: " ")[0]) ?? 0
         #expect(events > 10)
         #expect(line.contains(" 0 parse errors"))
         #expect(r.out.contains("open,"))
-        // The simulator made up 30 min of history: the warm-up loads the closed candles over REST
-        // (per symbol at least 29 of 1m, 5 of 5m, 1 of 15m) and the journal writer commits them.
+        // The simulator made up 10 min of history: the warm-up loads the closed candles over REST
+        // (per symbol at least 9 of 1m and 1 of 5m) and the journal writer commits them.
         let history = Int(line.split(separator: "(")[2].split(separator: " ")[0]) ?? 0
-        #expect(history >= 2 * (29 + 5 + 1), "\(line)")
+        #expect(history >= 2 * (9 + 1), "\(line)")
         let journal = try #require(r.out.split(separator: "\n").first { $0.hasPrefix("journal (LMDB): ") })
         let records = Int(journal.split(separator: " ")[2]) ?? 0
         #expect(records >= history && journal.contains(" 0 failed commits"), "\(journal)")
