@@ -53,8 +53,10 @@ public final class LiveParseStage<Loop: SocketEventLoop>: Agent, MarketDataSink 
     public private(set) var historyFailures = 0
     /// Candles that came from REST (warm-up and backfill), sent downstream.
     public private(set) var historyCandles = 0
-    var closers: [[KlineCloser]]
-    var history: [[HistoryRequest]]
+    /// One closer per (symbol, interval), flat: `slot(symbol, interval)` (a trade touches one
+    /// contiguous run of them).
+    var closers: [KlineCloser]
+    var history: [HistoryRequest]
     var marketOpen = false
     var lastClockNs: UInt64 = 0
     var lastReconnects = 0
@@ -77,6 +79,9 @@ public final class LiveParseStage<Loop: SocketEventLoop>: Agent, MarketDataSink 
     }
 
     static var retryDelayNs: UInt64 { 1_000_000_000 }
+
+    /// The flat index of (symbol, interval) in `closers` and `history`.
+    @inline(__always) func slot(_ symbol: Int, _ interval: Int) -> Int { symbol &* intervals.count &+ interval }
     static var maxAttempts: Int { 3 }
 
     /// - Parameters:
@@ -93,8 +98,8 @@ public final class LiveParseStage<Loop: SocketEventLoop>: Agent, MarketDataSink 
         self.intervals = intervals
         self.warmupCandles = warmupCandles
         self.wallTimeMs = wallTimeMs
-        self.closers = Array(repeating: intervals.map(KlineCloser.init(interval:)), count: symbols.count)
-        self.history = Array(repeating: Array(repeating: HistoryRequest(), count: intervals.count), count: symbols.count)
+        self.closers = (0..<symbols.count).flatMap { _ in intervals.map(KlineCloser.init(interval:)) }
+        self.history = Array(repeating: HistoryRequest(), count: symbols.count * intervals.count)
         self.output = rings.marketToIndicator.handle
         self.prices = rings.pricesToRisk.handle
         self.journal = rings.journal(.parse).handle
@@ -103,9 +108,7 @@ public final class LiveParseStage<Loop: SocketEventLoop>: Agent, MarketDataSink 
         if let rest {
             feed.rest = HTTPConnectionPool(loop: loop, address: rest.address, host: rest.host, security: rest.security,
                                            tokenBase: 0x8000)
-            for s in closers.indices {
-                for i in closers[s].indices { closers[s][i].beginBackfill() }
-            }
+            for k in closers.indices { closers[k].beginBackfill() }
         }
     }
 
@@ -125,10 +128,8 @@ public final class LiveParseStage<Loop: SocketEventLoop>: Agent, MarketDataSink 
         if nowNs &- lastClockNs > 100_000_000 {
             lastClockNs = nowNs
             let nowMs = wallTimeMs()
-            for s in closers.indices {
-                for i in closers[s].indices {
-                    work += emit(closers[s][i].onClock(nowMs: nowMs), symbol: SymbolID(UInt16(s)))
-                }
+            for k in closers.indices {
+                work += emit(closers[k].onClock(nowMs: nowMs), symbol: SymbolID(UInt16(k / intervals.count)))
             }
         }
         work += flushCandles()
@@ -143,15 +144,13 @@ public final class LiveParseStage<Loop: SocketEventLoop>: Agent, MarketDataSink 
         let open = market.state == .open
         var work = 0
         if marketOpen, !open {
-            for s in closers.indices {
-                for i in closers[s].indices where !closers[s][i].awaitingBackfill { closers[s][i].beginBackfill() }
-            }
+            for k in closers.indices where !closers[k].awaitingBackfill { closers[k].beginBackfill() }
         }
         marketOpen = open
         guard open else { return 0 }
-        for s in closers.indices {
-            for i in closers[s].indices where closers[s][i].awaitingBackfill && !history[s][i].inFlight {
-                let h = history[s][i]
+        for s in 0..<symbols.count {
+            for i in intervals.indices where closers[slot(s, i)].awaitingBackfill && !history[slot(s, i)].inFlight {
+                let h = history[slot(s, i)]
                 if h.retryAtNs == 0 || nowNs >= h.retryAtNs {
                     requestHistory(s, i)
                     work += 1
@@ -166,20 +165,20 @@ public final class LiveParseStage<Loop: SocketEventLoop>: Agent, MarketDataSink 
         let entry = symbols.entries[s]
         let sentMs = wallTimeMs()
         var path = "/fapi/v1/klines?symbol=\(entry.name)&interval=\(interval.name)"
-        if let last = closers[s][i].lastEmitted {
+        if let last = closers[slot(s, i)].lastEmitted {
             // From the last candle sent (to reconcile it) to now, plus the one in progress.
             let missing = max(0, (sentMs - last.openTimeMs) / interval.durationMs) + 2
             path += "&startTime=\(last.openTimeMs)&limit=\(min(1500, missing))"
         } else if warmupCandles > 0 {
             path += "&limit=\(warmupCandles + 1)"  // the last row is the candle in progress
         } else {
-            closers[s][i].completeBackfill([], completeBeforeMs: sentMs) { _ = emit($0, symbol: SymbolID(UInt16(s))) }
+            closers[slot(s, i)].completeBackfill([], completeBeforeMs: sentMs) { _ = emit($0, symbol: SymbolID(UInt16(s))) }
             return
         }
-        history[s][i].inFlight = true
+        history[slot(s, i)].inFlight = true
         historyRequests += 1
         feed.rest!.request(method: "GET", path: path) { [unowned self] result in
-            history[s][i].inFlight = false
+            history[slot(s, i)].inFlight = false
             var status = 0
             if case .success(let response) = result {
                 status = response.status
@@ -191,28 +190,28 @@ public final class LiveParseStage<Loop: SocketEventLoop>: Agent, MarketDataSink 
                 }
             }
             historyFailures += 1
-            history[s][i].attempts += 1
+            history[slot(s, i)].attempts += 1
             log.log(.candleHistoryFailed, .warning, nowNs: nowNs, Int64(s), Int64(interval.rawValue),
-                    Int64(history[s][i].attempts), Int64(status))
-            if history[s][i].attempts >= Self.maxAttempts {
+                    Int64(history[slot(s, i)].attempts), Int64(status))
+            if history[slot(s, i)].attempts >= Self.maxAttempts {
                 completeHistory(s, i, [], sentMs: sentMs)  // give up: held candles go out as they are
             } else {
-                history[s][i].retryAtNs = nowNs &+ Self.retryDelayNs
+                history[slot(s, i)].retryAtNs = nowNs &+ Self.retryDelayNs
             }
         }
     }
 
     func completeHistory(_ s: Int, _ i: Int, _ bars: [Kline], sentMs: Int64) {
-        history[s][i] = HistoryRequest()
+        history[slot(s, i)] = HistoryRequest()
         let symbol = SymbolID(UInt16(s))
-        let before = closers[s][i].backfilled
+        let before = closers[slot(s, i)].backfilled
         // One summary line for the history, not a line per candle.
-        closers[s][i].completeBackfill(bars, completeBeforeMs: sentMs) { _ = emit($0, symbol: symbol, logEach: false) }
-        let loaded = closers[s][i].backfilled - before
+        closers[slot(s, i)].completeBackfill(bars, completeBeforeMs: sentMs) { _ = emit($0, symbol: symbol, logEach: false) }
+        let loaded = closers[slot(s, i)].backfilled - before
         historyCandles += loaded
         log.log(.candleHistoryLoaded, .info, nowNs: nowNs, Int64(s), Int64(intervals[i].rawValue), Int64(loaded))
         // The stream dropped again while the answer was on its way: keep holding.
-        if !marketOpen { closers[s][i].beginBackfill() }
+        if !marketOpen { closers[slot(s, i)].beginBackfill() }
     }
 
     public func marketData(_ message: BinanceStreamMessage) {
@@ -221,9 +220,9 @@ public final class LiveParseStage<Loop: SocketEventLoop>: Agent, MarketDataSink 
         let s = event.symbol.index
         switch event.body {
         case .trade(let t):
-            for i in closers[s].indices {
-                _ = emit(closers[s][i].onTrade(price: t.price, quantity: t.quantity, buyerIsTaker: t.aggressor == .buy,
-                                               tradeTimeMs: t.tradeTimeMs, eventTimeMs: t.eventTimeMs), symbol: event.symbol)
+            for k in slot(s, 0)..<slot(s, intervals.count) {
+                _ = emit(closers[k].onTrade(price: t.price, quantity: t.quantity, buyerIsTaker: t.aggressor == .buy,
+                                            tradeTimeMs: t.tradeTimeMs, eventTimeMs: t.eventTimeMs), symbol: event.symbol)
             }
             forward(event)
             _ = prices.offer(event)
@@ -231,7 +230,7 @@ public final class LiveParseStage<Loop: SocketEventLoop>: Agent, MarketDataSink 
             let closed: Bool
             if case .klineClosed = event.body { closed = true } else { closed = false }
             guard let i = intervals.firstIndex(of: k.interval) else { return }
-            let (first, second) = closers[s][i].onExchange(k, isClosed: closed)
+            let (first, second) = closers[slot(s, i)].onExchange(k, isClosed: closed)
             _ = emit(first, symbol: event.symbol)
             _ = emit(second, symbol: event.symbol)
             if !closed {

@@ -67,20 +67,16 @@ public enum LiveRun {
     static func makePipeline(_ configuration: TicklineConfiguration, _ venue: Venue, logger: Logger) throws -> Pipeline {
         let settings = configuration.venue
         let parser = BinanceStreamParser(symbols: BinanceSymbols(venue.symbols))
-        let makeStage: (PipelineRings) -> any LiveParseStats
-        switch settings.backend {
-        case .uring:
-            let loop = try URingLoop()
-            makeStage = { rings in
+        /// The stage over `loop`: one body for both backends (the stage is generic over it).
+        func stage<Loop: SocketEventLoop>(_ loop: Loop) -> (PipelineRings) -> any LiveParseStats {
+            { rings in
                 LiveParseStage(rings: rings, symbols: venue.symbols, intervals: settings.intervals, endpoints: venue.streams,
                                rest: venue.rest, warmupCandles: settings.warmupCandles, parser: parser, loop: loop)
             }
-        case .poll:
-            let loop = PollingSocketLoop()
-            makeStage = { rings in
-                LiveParseStage(rings: rings, symbols: venue.symbols, intervals: settings.intervals, endpoints: venue.streams,
-                               rest: venue.rest, warmupCandles: settings.warmupCandles, parser: parser, loop: loop)
-            }
+        }
+        let makeStage = switch settings.backend {
+        case .uring: stage(try URingLoop())
+        case .poll: stage(PollingSocketLoop())
         }
         var pipelineSettings = configuration.pipeline
         pipelineSettings.symbols = venue.symbols.entries.map(\.name)
