@@ -74,45 +74,13 @@ public struct StrategyConfiguration: Sendable, BitwiseCopyable, Equatable {
 }
 
 /// The weight of each slot in the combination (any scale: the combiner divides by the sum of
-/// the enabled slots' weights).
-@frozen
-public struct StrategyWeights: Sendable, BitwiseCopyable, Equatable {
-    public var rsi = 1.0
-    public var macd = 1.0
-    public var bollinger = 1.0
-    public var trend = 1.0
-    public var volume = 0.5
-    public var model1 = 0.0
-    public var model2 = 0.0
-    public var advisor = 0.0
+/// the enabled slots' weights). Defaults: 1 for the four indicator rules, 0.5 for volume
+/// confirmation, 0 for the model and advisor slots until they exist.
+public typealias StrategyWeights = StrategySlotValues<Double>
 
-    @inlinable public init() {}
-
+extension StrategySlotValues where Value == Double {
     @inlinable
-    public subscript(slot: StrategySlot) -> Double {
-        get {
-            switch slot {
-            case .rsi: return rsi
-            case .macd: return macd
-            case .bollinger: return bollinger
-            case .trend: return trend
-            case .volume: return volume
-            case .model1: return model1
-            case .model2: return model2
-            case .advisor: return advisor
-            }
-        }
-        set {
-            switch slot {
-            case .rsi: rsi = newValue
-            case .macd: macd = newValue
-            case .bollinger: bollinger = newValue
-            case .trend: trend = newValue
-            case .volume: volume = newValue
-            case .model1: model1 = newValue
-            case .model2: model2 = newValue
-            case .advisor: advisor = newValue
-            }
-        }
+    public init() {
+        self.init(rsi: 1, macd: 1, bollinger: 1, trend: 1, volume: 0.5, model1: 0, model2: 0, advisor: 0)
     }
 }

@@ -69,22 +69,30 @@ public enum StrategyReason: UInt8, Sendable, BitwiseCopyable, CaseIterable {
 }
 
 /// The score of every slot for one evaluation: nil where a slot is disabled or still warming up.
-/// Eight named optionals (no array), so it is a plain value on the stack.
-@frozen
-public struct StrategyScores: Sendable, BitwiseCopyable, Equatable {
-    public var rsi: StrategyScore?
-    public var macd: StrategyScore?
-    public var bollinger: StrategyScore?
-    public var trend: StrategyScore?
-    public var volume: StrategyScore?
-    public var model1: StrategyScore?
-    public var model2: StrategyScore?
-    public var advisor: StrategyScore?
+public typealias StrategyScores = StrategySlotValues<StrategyScore?>
 
-    @inlinable public init() {}
+extension StrategySlotValues where Value == StrategyScore? {
+    @inlinable
+    public init() {
+        self.init(rsi: nil, macd: nil, bollinger: nil, trend: nil, volume: nil, model1: nil, model2: nil, advisor: nil)
+    }
+}
+
+/// One value per strategy slot — weights, scores — as eight named stored properties (no array),
+/// so it is a plain value on the stack.
+@frozen
+public struct StrategySlotValues<Value> {
+    public var rsi, macd, bollinger, trend, volume, model1, model2, advisor: Value
 
     @inlinable
-    public subscript(slot: StrategySlot) -> StrategyScore? {
+    public init(rsi: Value, macd: Value, bollinger: Value, trend: Value, volume: Value, model1: Value, model2: Value,
+                advisor: Value) {
+        (self.rsi, self.macd, self.bollinger, self.trend, self.volume) = (rsi, macd, bollinger, trend, volume)
+        (self.model1, self.model2, self.advisor) = (model1, model2, advisor)
+    }
+
+    @inlinable
+    public subscript(slot: StrategySlot) -> Value {
         get {
             switch slot {
             case .rsi: return rsi
@@ -111,6 +119,10 @@ public struct StrategyScores: Sendable, BitwiseCopyable, Equatable {
         }
     }
 }
+
+extension StrategySlotValues: Sendable where Value: Sendable {}
+extension StrategySlotValues: Equatable where Value: Equatable {}
+extension StrategySlotValues: BitwiseCopyable where Value: BitwiseCopyable {}
 
 /// min(max(x, lo), hi).
 @inlinable
