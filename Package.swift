@@ -95,7 +95,7 @@ let package = Package(
             name: "TicklineEngine",
             dependencies: [
                 "TicklineCore", "TicklineRing", "TicklineConfig", "TicklineIO", "TicklineBinance", "CTicklineShims",
-                "TicklineIndicators", "TicklineStrategy", "TicklineStore", "TicklineRisk",
+                "TicklineIndicators", "TicklineStrategy", "TicklineStore", "TicklineRisk", "TicklineExecution",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -164,7 +164,8 @@ let package = Package(
             name: "TicklineEngineTests",
             dependencies: [
                 "TicklineEngine", "TicklineRing", "TicklineCore", "TicklineConfig", "TicklineTestSupport",
-                "TicklineIndicators", "TicklineStrategy",
+                "TicklineIndicators", "TicklineStrategy", "TicklineRisk", "TicklineExecution", "TicklineBinance",
+                "TicklineIO", .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Scripts"]),
     ]

@@ -14,6 +14,9 @@ public struct TicklineConfiguration: Sendable {
     public var venue = VenueSettings()
     public var strategy = StrategySettings()
     public var store = StoreSettings()
+    public var trading = TradingSettings()
+    /// The `[[accounts]]` tables in file order (account id = index); `[AccountConfig.paper]` when none.
+    public var accounts: [AccountConfig] = [.paper]
 
     /// The synthetic tick source of `make run` and `tickline bench pipeline`.
     public struct PipelineSettings: Sendable, Equatable {
@@ -44,7 +47,8 @@ public struct TicklineConfiguration: Sendable {
     }
 
     static func parse(document doc: TOMLDocument) throws(ConfigError) -> TicklineConfiguration {
-        try doc.rejectUnknownKeys(in: doc.root, allowed: ["layout", "pipeline", "venue", "strategy", "store"], path: nil)
+        try doc.rejectUnknownKeys(in: doc.root, allowed: ["layout", "pipeline", "venue", "strategy", "store", "trading", "accounts"],
+                                  path: nil)
         let layout: Layout
         if let t = doc.root["layout"]?.table {
             layout = try LayoutLoader.parse(t, in: doc, defaultName: "tickline.toml")
@@ -100,6 +104,8 @@ public struct TicklineConfiguration: Sendable {
             guard let t = v.table else { throw doc.error("must be a table", key: "store") }
             configuration.store = try parseStore(t, in: doc)
         }
+        if let v = doc.root["trading"] { configuration.trading = try parseTrading(v, in: doc) }
+        if let v = doc.root["accounts"] { configuration.accounts = try parseAccounts(v, in: doc) }
         try checkStrategyIntervals(configuration.strategy, venue: configuration.venue, in: doc)
         return configuration
     }

@@ -86,6 +86,18 @@ public enum LogCode: UInt16, Sendable, BitwiseCopyable, CaseIterable {
     case marginCallAlert
     case fundingApplied
     case fundingCorrected
+    case orderRejected
+    case orderStateUnknown
+    case rateLimitWait
+    case venueBanned
+    case userStreamConnected
+    case userStreamLost
+    case listenKeyRenewed
+    case missedFillRecovered
+    case protectiveOrderRejected
+    case venueFundingFee
+    case venueMarginCall
+    case positionClosedByVenue
 
     public var template: String {
         switch self {
@@ -107,6 +119,18 @@ public enum LogCode: UInt16, Sendable, BitwiseCopyable, CaseIterable {
         case .marginCallAlert: return "Margin call on account {}: margin_level={}%, {} positions closing"
         case .fundingApplied: return "Funding applied to position {}: rate {}, amount {}"
         case .fundingCorrected: return "Funding corrected for position {}: venue amount {}, difference {}"
+        case .orderRejected: return "Order {} rejected by the venue: code {}"
+        case .orderStateUnknown: return "Order {} state unknown: querying it before anything else"
+        case .rateLimitWait: return "Rate limit reached, waiting {}ms"
+        case .venueBanned: return "The venue banned this IP (418) until {}: trading halted"
+        case .userStreamConnected: return "User data stream connected for account {} ({} connects)"
+        case .userStreamLost: return "User data stream lost for account {}: reconnecting"
+        case .listenKeyRenewed: return "Listen key renewed for account {} ({} renewals)"
+        case .missedFillRecovered: return "Re-sync recovered a missed fill of order {}: quantity {} at {}"
+        case .protectiveOrderRejected: return "Protective order {} rejected by the venue: code {}; the engine's own checks still guard the position"
+        case .venueFundingFee: return "Funding fee booked by the venue for account {}: {}"
+        case .venueMarginCall: return "MARGIN_CALL from the venue for account {}"
+        case .positionClosedByVenue: return "Protective order {} closed the position in symbol {} at the venue"
         }
     }
 }

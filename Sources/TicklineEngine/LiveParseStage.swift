@@ -67,6 +67,7 @@ public final class LiveParseStage<Loop: SocketEventLoop>: Agent, MarketDataSink 
     var pendingHead = 0
     let output: SPSCRingHandle<MarketEvent>
     let prices: SPSCRingHandle<MarketEvent>
+    let latestPrices: PriceCache
     let journal: SPSCRingHandle<JournalRecord>
     let wallTimeMs: () -> Int64
 
@@ -102,6 +103,7 @@ public final class LiveParseStage<Loop: SocketEventLoop>: Agent, MarketDataSink 
         self.history = Array(repeating: HistoryRequest(), count: symbols.count * intervals.count)
         self.output = rings.marketToIndicator.handle
         self.prices = rings.pricesToRisk.handle
+        self.latestPrices = rings.latestPrices
         self.journal = rings.journal(.parse).handle
         pendingCandles.reserveCapacity(1024)
         self.feed = MarketDataFeed(endpoints: endpoints, parser: parser, loop: loop, policy: policy, sink: self)
@@ -226,6 +228,7 @@ public final class LiveParseStage<Loop: SocketEventLoop>: Agent, MarketDataSink 
             }
             forward(event)
             _ = prices.offer(event)
+            latestPrices.record(event, nowNs: event.ingressNs)
         case .klineUpdate(let k), .klineClosed(let k):
             let closed: Bool
             if case .klineClosed = event.body { closed = true } else { closed = false }
@@ -240,6 +243,7 @@ public final class LiveParseStage<Loop: SocketEventLoop>: Agent, MarketDataSink 
         case .markPrice, .bookTicker:
             forward(event)
             _ = prices.offer(event)
+            latestPrices.record(event, nowNs: event.ingressNs)
         }
     }
 

@@ -3,7 +3,9 @@ import Synchronization
 import TicklineBinance
 import TicklineConfig
 import TicklineCore
+import TicklineExecution
 import TicklineIO
+import TicklineRisk
 import TicklineStore
 
 #if canImport(Glibc)
@@ -25,6 +27,10 @@ public enum LiveRun {
         public var rest: RESTEndpoint
         public var streams: [MarketDataEndpoint]
         public var symbols: SymbolTable
+        /// The symbols' exchange filters (tick, step, minimum notional), for risk.
+        public var rules: [SymbolRules]
+        /// The user-data stream's origin (the stream URL's host).
+        public var userStream: UserStreamEndpoint
     }
 
     /// DNS (start-up only) and exchange info; fails with a message naming what went wrong.
@@ -47,11 +53,18 @@ public enum LiveRun {
         }
         let listed = try info.body.withUnsafeBytes { try BinanceREST.exchangeInfo($0) }
         var table = SymbolTable()
+        var rules: [SymbolRules] = []
         for name in venue.symbols {
             guard let s = listed.first(where: { $0.symbol == name }) else {
                 throw Failure(description: "symbol \(name) is not listed by the venue")
             }
-            try table.intern(.init(name: name, priceScale: s.priceScale, quantityScale: s.quantityScale))
+            let id = try table.intern(.init(name: name, priceScale: s.priceScale, quantityScale: s.quantityScale))
+            guard let r = SymbolRules(symbol: id, tickSize: s.tickSize, stepSize: s.stepSize, minNotional: s.minNotional)
+            else {
+                throw Failure(description: "symbol \(name): unusable filters (tick \(s.tickSize), step \(s.stepSize), "
+                              + "min notional \(s.minNotional))")
+            }
+            rules.append(r)
         }
         let streamAddress = try address(venue.streamURL)
         var streams: [MarketDataEndpoint] = []
@@ -60,11 +73,14 @@ public enum LiveRun {
                                               path: "\(venue.streamURL.path)/\(tier)/stream?streams=" + names.joined(separator: "/"),
                                               security: security(venue.streamURL)))
         }
-        return Venue(rest: rest, streams: streams, symbols: table)
+        let user = UserStreamEndpoint(address: streamAddress, host: venue.streamURL.authority,
+                                      basePath: venue.streamURL.path, security: security(venue.streamURL))
+        return Venue(rest: rest, streams: streams, symbols: table, rules: rules, userStream: user)
     }
 
     /// The pipeline with the live parse stage on the configured backend.
-    static func makePipeline(_ configuration: TicklineConfiguration, _ venue: Venue, logger: Logger) throws -> Pipeline {
+    static func makePipeline(_ configuration: TicklineConfiguration, _ venue: Venue, logger: Logger,
+                             trading: Bool = false) throws -> Pipeline {
         let settings = configuration.venue
         let parser = BinanceStreamParser(symbols: BinanceSymbols(venue.symbols))
         /// The stage over `loop`: one body for both backends (the stage is generic over it).
@@ -80,11 +96,65 @@ public enum LiveRun {
         }
         var pipelineSettings = configuration.pipeline
         pipelineSettings.symbols = venue.symbols.entries.map(\.name)
+        var risk: RiskStageConfiguration?
+        var makeOrder: ((PipelineRings) -> any OrderStageStats)?
+        if trading {
+            let plan = try prepareTrading(configuration, venue, logger: logger)
+            risk = plan.risk
+            makeOrder = switch settings.backend {
+            case .uring: plan.orderStage(try URingLoop())
+            case .poll: plan.orderStage(PollingSocketLoop())
+            }
+        }
         return Pipeline(layout: configuration.layout, settings: pipelineSettings, totalTicks: 0, ticksPerSecond: 0,
                         logger: logger, symbols: venue.symbols, journal: try openStore(configuration.store),
                         journalOptions: journalOptions(configuration.store),
                         analysis: try AnalysisConfiguration(configuration.strategy, subscribed: settings.intervals),
-                        makeLiveParse: makeStage)
+                        makeLiveParse: makeStage, risk: risk, orderGateway: makeOrder)
+    }
+
+    /// The trading half of start-up: accounts and credentials from the configuration, the start-up
+    /// sequence against the venue (`TradingStartup`), and from them risk's configuration and the
+    /// order stage's venue gateway (built over whichever loop the caller picks).
+    public static func prepareTrading(_ configuration: TicklineConfiguration, _ venue: Venue, logger: Logger) throws
+        -> TradingPlan
+    {
+        let marking: MarkingSource = configuration.trading.marking == .markPrice ? .markPrice : .lastTrade
+        var accounts: [TradingStartup.Account] = []
+        for (i, a) in configuration.accounts.enumerated() {
+            let credentials: APICredentials
+            do {
+                credentials = try a.loadCredentials()
+            } catch {
+                throw Failure(description: "\(error)")
+            }
+            let settings = AccountSettings(
+                id: AccountID(UInt16(i)), tradingEnabled: a.tradingEnabled, leverage: a.leverage,
+                marginType: a.marginType == .isolated ? .isolated : .crossed, maxOpenPositions: a.maxOpenPositions,
+                riskPerTradeBp: a.riskPerTradeBp, minConfidenceBp: a.minConfidenceBp, minRiskRewardBp: a.minRiskRewardBp,
+                stopLossFallbackBp: a.stopLossFallbackBp, takeProfitFallbackBp: a.takeProfitFallbackBp,
+                markingSource: marking, takerFeePpm: a.takerFeePpm)
+            let setup = VenueAccountSetup(account: settings.id, apiKey: credentials.apiKey,
+                                          secret: Array(credentials.secret.utf8),
+                                          workingType: marking == .markPrice ? .markPrice : .contractPrice)
+            accounts.append(TradingStartup.Account(setup: setup, settings: settings, name: a.name))
+        }
+        let startup = try TradingStartup.run(rest: venue.rest, symbols: venue.symbols, accounts: accounts, logger: logger)
+        var risk = RiskStageConfiguration(
+            accounts: accounts.map(\.settings), symbols: venue.rules, walletBalances: startup.walletBalances,
+            globalTradingEnabled: configuration.trading.enabled,
+            positionUpdateIntervalNs: UInt64(configuration.trading.positionUpdateMs) * 1_000_000,
+            exchangeProtectiveOrders: configuration.trading.protectiveOrders)
+        risk.adoptedPositions = startup.positions.compactMap { row in
+            guard let side = row.position.side else { return nil }
+            let q = row.position.amount.raw
+            return AdoptedPosition(account: row.account, symbol: row.position.symbol, side: side,
+                                   quantity: Quantity(raw: q < 0 ? -q : q), entryPrice: row.position.entryPrice)
+        }
+        // Order ids past anything an earlier run sent: its start time in ms, which a restart exceeds.
+        let firstID = UInt64(LiveClock().wallTimeMs())
+        risk.firstClientOrderID = firstID
+        return TradingPlan(risk: risk, venue: venue, accounts: accounts.map(\.setup), firstOrderSequence: firstID)
     }
 
     /// The LMDB store of `[store]`, or nil when it is disabled.
@@ -111,9 +181,13 @@ public enum LiveRun {
         nanosleep(&ts, nil)
     }
 
-    public static func run(_ configuration: TicklineConfiguration, seconds: Int, logger: Logger) throws -> String {
+    /// - Parameter trading: run the trading start-up and trade on the venue; false: market data,
+    ///   indicators and signals only (paper fills in process).
+    public static func run(_ configuration: TicklineConfiguration, seconds: Int, logger: Logger, trading: Bool = true) throws
+        -> String
+    {
         let venue = try resolve(configuration.venue)
-        let pipeline = try makePipeline(configuration, venue, logger: logger)
+        let pipeline = try makePipeline(configuration, venue, logger: logger, trading: trading)
         let clock = LiveClock()
         try pipeline.start()
         let started = clock.nowNs()
@@ -176,11 +250,35 @@ public enum LiveRun {
             + "\(live.droppedOnFullRing) dropped on a full ring\n"
         for (i, line) in live.connectionSummary.enumerated() { out += "  stream \(i) \(line)\n" }
         out += pipeline.analysisSummary
+        out += pipeline.tradingSummary
         if let writer = pipeline.journalWriter {
             let s = writer.stats
             out += "journal (LMDB): \(s.records) records in \(s.commits) commits, \(s.candleAppends) candles appended, "
                 + "\(s.errors) failed commits, \(s.pendingRecords) pending, state \(s.state)\n"
         }
         return out
+    }
+}
+
+/// What the trading start-up decided: risk's configuration and how to build the order stage.
+public struct TradingPlan {
+    public var risk: RiskStageConfiguration
+    public var venue: LiveRun.Venue
+    public var accounts: [VenueAccountSetup]
+    public var firstOrderSequence: UInt64
+
+    /// The order stage on the venue over `loop` (its own loop: the stage's thread owns it).
+    public func orderStage<Loop: SocketEventLoop>(_ loop: Loop) -> (PipelineRings) -> any OrderStageStats {
+        { rings in
+            let clock = LiveClock()
+            do {
+                let g = try BinanceGateway(loop: loop, clock: clock, symbols: venue.symbols, rest: venue.rest,
+                                           stream: venue.userStream, accounts: accounts, log: rings.log(.order),
+                                           firstOrderSequence: firstOrderSequence)
+                return OrderStage(rings: rings, clock: clock, gateway: g)
+            } catch {
+                preconditionFailure("order gateway: \(error)")  // credentials were checked at start-up
+            }
+        }
     }
 }

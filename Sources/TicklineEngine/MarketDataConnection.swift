@@ -88,10 +88,25 @@ public final class MarketDataConnection<Loop: SocketEventLoop> {
         loop.connect(fd: fd, to: address, token: token, timeoutNs: connectTimeoutNs)
     }
 
-    /// Handles one completion of this connection; parsed messages go to `deliver`.
+    /// Handles one completion of this connection; market messages are parsed with `parser` and
+    /// go to `deliver` (a message that does not parse is counted in `parseErrors`).
+    @inline(__always)
     public func onCompletion(_ c: URingCompletion, _ data: UnsafeRawBufferPointer?, nowNs: UInt64,
                              parser: inout BinanceStreamParser,
                              deliver: (BinanceStreamMessage) -> Void) {
+        onCompletion(c, data, nowNs: nowNs) { bytes, ingressNs in
+            switch parser.parse(bytes, ingressNs: ingressNs) {
+            case .success(let m): deliver(m)
+            case .failure: parseErrors += 1
+            }
+        }
+    }
+
+    /// Handles one completion of this connection; each whole text or binary message goes to
+    /// `receive` with its ingress time (the bytes are valid during the call only). For streams
+    /// other than market data (the user-data stream).
+    public func onCompletion(_ c: URingCompletion, _ data: UnsafeRawBufferPointer?, nowNs: UInt64,
+                             receive: (UnsafeRawBufferPointer, UInt64) -> Void) {
         guard let channel else { return }
         switch (c.operation, state) {
         case (.connect, .connecting):
@@ -119,10 +134,10 @@ public final class MarketDataConnection<Loop: SocketEventLoop> {
                 switch state {
                 case .open:
                     codec!.feed(plaintext)
-                    drain(nowNs: ingressNs, parser: &parser, deliver: deliver)
+                    drain(nowNs: ingressNs, receive: receive)
                 case .handshaking:
                     handshakeBuffer.append(contentsOf: plaintext)
-                    upgrade(nowNs: ingressNs, parser: &parser, deliver: deliver)
+                    upgrade(nowNs: ingressNs, receive: receive)
                 default:
                     break  // data after a close: ignored
                 }
@@ -147,7 +162,7 @@ public final class MarketDataConnection<Loop: SocketEventLoop> {
     }
 
     /// Checks the buffered handshake response; once upgraded, frames that came with it are parsed.
-    func upgrade(nowNs: UInt64, parser: inout BinanceStreamParser, deliver: (BinanceStreamMessage) -> Void) {
+    func upgrade(nowNs: UInt64, receive: (UnsafeRawBufferPointer, UInt64) -> Void) {
         let outcome = handshakeBuffer.withUnsafeBytes { handshake!.parseResponse($0) }
         switch outcome {
         case .needMoreData: break
@@ -156,23 +171,20 @@ public final class MarketDataConnection<Loop: SocketEventLoop> {
             state = .open
             if handshakeBuffer.count > headerBytes {
                 handshakeBuffer.withUnsafeBytes { codec!.feed(UnsafeRawBufferPointer(rebasing: $0[headerBytes...])) }
-                drain(nowNs: nowNs, parser: &parser, deliver: deliver)
+                drain(nowNs: nowNs, receive: receive)
             }
             handshakeBuffer = []
         }
     }
 
-    func drain(nowNs: UInt64, parser: inout BinanceStreamParser, deliver: (BinanceStreamMessage) -> Void) {
+    func drain(nowNs: UInt64, receive: (UnsafeRawBufferPointer, UInt64) -> Void) {
         guard let codec else { return }
         loop: while true {
             switch codec.poll() {
             case .message(_, let bytes):
                 lastMessageNs = nowNs
                 messages += 1
-                switch parser.parse(bytes, ingressNs: nowNs) {
-                case .success(let m): deliver(m)
-                case .failure: parseErrors += 1
-                }
+                receive(bytes, nowNs)
             case .ping, .pong:
                 lastMessageNs = nowNs
             case .needMoreData:

@@ -2,74 +2,190 @@ import Synchronization
 import TicklineCore
 import TicklineRing
 
-/// The order stage: order intents in, handed to the venue, execution reports back to risk.
+/// Where the order stage sends orders: the venue's REST API and user-data stream
+/// (`BinanceGateway`) or the in-process paper fills (`PaperGateway`).
 ///
-/// Pass-through for now (the signed REST gateway over io_uring comes with the execution issue,
-/// behind `handOff(_:)`): the hand-off is where end-to-end latency is recorded, and each order
-/// is answered at once with a fill at its price, so risk's execution ring is exercised.
-public final class OrderStage<C: NanoClock>: Agent {
+/// The stage calls `submit` once per intent and `poll` once per duty cycle, on its own thread;
+/// the gateway answers through `reports` (the stage), any time during either call. Generic, not
+/// an existential: the stage is specialized for its gateway.
+public protocol OrderGateway: AnyObject {
+    /// Whether the gateway can take another intent now (`false` holds intents on the ring: back
+    /// pressure toward risk).
+    var canSubmit: Bool { get }
+    /// Hands `intent` to the venue. When this returns the order's bytes have been handed to the
+    /// I/O loop (or the paper fill produced): the tick-to-order point.
+    func submit(_ intent: OrderIntent, nowNs: UInt64, reports: some ExecutionReportSink)
+    /// I/O completions, timers, stream events; returns the work done.
+    func poll(nowNs: UInt64, reports: some ExecutionReportSink) -> Int
+    /// Releases sockets and connections (the stage's thread, after its last duty cycle).
+    func shutDown()
+}
+
+/// Takes the gateway's execution reports (the order stage).
+public protocol ExecutionReportSink: AnyObject {
+    func report(_ report: ExecutionReport, nowNs: UInt64)
+}
+
+/// What `Pipeline` and the run report read from the order stage, whatever its gateway.
+public protocol OrderStageStats: Agent {
+    var latency: LatencyRecorder { get }
+    var endToEnd: LatencyRecorder { get }
+    var handedOff: Int { get }
+    var handedOffCounter: Atomic<Int> { get }
+    var reportsForwarded: Int { get }
+    var fillsForwarded: Int { get }
+    var sideChannelOverflows: Int { get }
+}
+
+/// The order stage: order intents in, handed to the venue through its gateway, execution
+/// reports back to risk (and to the journal and event rings).
+///
+/// Execution reports are never dropped: when risk's ring is full they wait in a local queue (in
+/// order) and go first on the next duty cycle; new intents wait meanwhile.
+public final class OrderStage<C: NanoClock, Gateway: OrderGateway>: Agent, ExecutionReportSink, OrderStageStats {
     public let roleName = "order"
     public let rings: PipelineRings
     public let clock: C
+    public let gateway: Gateway
     /// Ingress → order stage dequeue.
     public let latency = LatencyRecorder(name: "ingress_to_order")
-    /// Ingress → order handed off to the venue: tick-to-order.
+    /// Ingress → order bytes handed to the I/O loop: tick-to-order.
     public let endToEnd = LatencyRecorder(name: "end_to_end")
     public private(set) var handedOff = 0
     /// `handedOff`, readable from other threads (updated once per batch).
     public let handedOffCounter = Atomic<Int>(0)
+    public private(set) var reportsForwarded = 0
+    public private(set) var fillsForwarded = 0
     public private(set) var sideChannelOverflows = 0
-    var nextTradeID: Int64 = 0
+    /// Reports waiting for room in risk's ring (rare: a burst of fills with risk behind).
+    var backlog: [ExecutionReport] = []
+    var backlogHead = 0
+    var journalSequence: UInt64 = 0
     let input: SPSCRingHandle<OrderIntent>
     let reports: SPSCRingHandle<ExecutionReport>
     let journal: SPSCRingHandle<JournalRecord>
     let events: SPSCRingHandle<EngineEvent>
 
-    public init(rings: PipelineRings, clock: C) {
+    public init(rings: PipelineRings, clock: C, gateway: Gateway) {
         self.rings = rings
         self.clock = clock
+        self.gateway = gateway
         self.input = rings.riskToOrder.handle
         self.reports = rings.executionsToRisk.handle
         self.journal = rings.journal(.order).handle
         self.events = rings.events(.order).handle
+        backlog.reserveCapacity(256)
     }
 
     public func doWork(nowNs: UInt64) throws -> Int {
         latency.serviceSwap()
         endToEnd.serviceSwap()
+        var work = gateway.poll(nowNs: nowNs, reports: self)
+        work &+= flushBacklog()
+        guard backlogHead == backlog.count else { return work }
         let n = input.drain(limit: 64) { intent in
-            guard let slot = reports.tryClaim() else { return false }
+            guard gateway.canSubmit, reports.freeCount > 0 else { return false }
             latency.record(clock.nowNs() &- intent.pointee.ingressNs)
-            handOff(intent.pointee)
+            gateway.submit(intent.pointee, nowNs: nowNs, reports: self)
             endToEnd.record(clock.nowNs() &- intent.pointee.ingressNs)
-            let report = fill(intent.pointee)
-            slot.initialize(to: report)
-            reports.publish()
-            if !journal.tryPush(JournalRecord(producer: .order, sequence: UInt64(nextTradeID),
-                                                            body: .execution(report))) {
-                sideChannelOverflows &+= 1
-            }
-            if !events.tryPush(EngineEvent(producer: .order, timeNs: nowNs, body: .execution(report))) {
-                sideChannelOverflows &+= 1
-            }
             return true
         }
         if n > 0 {
             handedOff &+= n
             handedOffCounter.store(handedOff, ordering: .relaxed)
         }
+        return work &+ n
+    }
+
+    public func onClose() { gateway.shutDown() }
+
+    /// A report from the gateway: to risk (or the backlog), the journal and the event ring.
+    public func report(_ report: ExecutionReport, nowNs: UInt64) {
+        reportsForwarded &+= 1
+        if report.lastFillQuantity.raw > 0 { fillsForwarded &+= 1 }
+        if backlogHead != backlog.count || !reports.tryPush(report) { backlog.append(report) }
+        journalSequence &+= 1
+        if !journal.tryPush(JournalRecord(producer: .order, sequence: journalSequence, body: .execution(report))) {
+            sideChannelOverflows &+= 1
+        }
+        if !events.tryPush(EngineEvent(producer: .order, timeNs: nowNs, body: .execution(report))) {
+            sideChannelOverflows &+= 1
+        }
+    }
+
+    func flushBacklog() -> Int {
+        var n = 0
+        while backlogHead < backlog.count, reports.tryPush(backlog[backlogHead]) {
+            backlogHead += 1
+            n += 1
+        }
+        if backlogHead == backlog.count, backlogHead > 0 {
+            backlog.removeAll(keepingCapacity: true)
+            backlogHead = 0
+        }
         return n
     }
+}
 
-    /// The seam for the venue gateway. For now: nothing to send.
-    func handOff(_ intent: OrderIntent) {}
+/// Paper fills in process: a market order fills at once, in full, at the latest price the parse
+/// stage saw (the ask for a buy and the bid for a sell when the book ticker is known, else the
+/// last trade), paying the taker fee; a conditional order is accepted and left to risk's own
+/// per-tick stop-loss / take-profit checks. What `tickline bench pipeline` and the synthetic
+/// `tickline run` use: no venue, no sockets.
+public final class PaperGateway<C: NanoClock>: OrderGateway {
+    public let prices: PriceCache
+    /// Taker fee in parts per million of the notional (Binance VIP 0: 400 = 0.04 %).
+    public let takerFeePpm: Int64
+    public let symbols: SymbolTable
+    public let clock: C
+    var nextTradeID: Int64 = 0
+    public private(set) var unpriced = 0
 
-    func fill(_ intent: OrderIntent) -> ExecutionReport {
-        nextTradeID &+= 1
-        return ExecutionReport(ingressNs: intent.ingressNs, eventTimeMs: clock.wallTimeMs(),
-                               clientOrderID: intent.clientOrderID, venueOrderID: Int64(intent.clientOrderID),
-                               account: intent.account, symbol: intent.symbol, side: intent.side, kind: .filled,
-                               tradeID: nextTradeID, lastFillQuantity: intent.quantity, lastFillPrice: intent.price,
-                               cumulativeQuantity: intent.quantity, averagePrice: intent.price)
+    public init(prices: PriceCache, symbols: SymbolTable, takerFeePpm: Int64 = 400, clock: C) {
+        self.prices = prices
+        self.symbols = symbols
+        self.takerFeePpm = takerFeePpm
+        self.clock = clock
     }
+
+    public var canSubmit: Bool { true }
+
+    public func submit(_ intent: OrderIntent, nowNs: UInt64, reports: some ExecutionReportSink) {
+        let timeMs = clock.wallTimeMs()
+        guard intent.type == .market else {
+            reports.report(ExecutionReport(ingressNs: intent.ingressNs, eventTimeMs: timeMs,
+                                           clientOrderID: intent.clientOrderID, account: intent.account,
+                                           symbol: intent.symbol, side: intent.side, kind: .accepted,
+                                           closeReason: intent.closeReason), nowNs: nowNs)
+            return
+        }
+        let quote = prices.read(intent.symbol)
+        let touch = intent.side == .buy ? quote.ask : quote.bid
+        let price = touch.raw > 0 ? touch : quote.lastTrade
+        guard price.raw > 0 else {
+            unpriced += 1
+            reports.report(ExecutionReport(ingressNs: intent.ingressNs, eventTimeMs: timeMs,
+                                           clientOrderID: intent.clientOrderID, account: intent.account,
+                                           symbol: intent.symbol, side: intent.side, kind: .rejected,
+                                           closeReason: intent.closeReason), nowNs: nowNs)
+            return
+        }
+        nextTradeID &+= 1
+        // commission = price × quantity × fee, at the price's scale: raw = P × Q ÷ 10^qs × ppm ÷ 10^6.
+        let places = symbols[intent.symbol].quantityScale.places
+        var divisor: Int128 = 1_000_000
+        for _ in 0..<places { divisor *= 10 }
+        let commission = Int64(Int128(price.raw) * Int128(intent.quantity.raw) * Int128(takerFeePpm) / divisor)
+        reports.report(ExecutionReport(ingressNs: intent.ingressNs, eventTimeMs: timeMs,
+                                       clientOrderID: intent.clientOrderID, venueOrderID: Int64(intent.clientOrderID),
+                                       account: intent.account, symbol: intent.symbol, side: intent.side, kind: .filled,
+                                       tradeID: nextTradeID, lastFillQuantity: intent.quantity, lastFillPrice: price,
+                                       cumulativeQuantity: intent.quantity, averagePrice: price,
+                                       commission: Price(raw: commission), closeReason: intent.closeReason),
+                       nowNs: nowNs)
+    }
+
+    public func poll(nowNs: UInt64, reports: some ExecutionReportSink) -> Int { 0 }
+
+    public func shutDown() {}
 }

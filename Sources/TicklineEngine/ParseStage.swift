@@ -117,6 +117,7 @@ public final class SyntheticParseCore {
     var pendingCount = 0
     let output: SPSCRingHandle<MarketEvent>
     let prices: SPSCRingHandle<MarketEvent>
+    let latestPrices: PriceCache
     let journal: SPSCRingHandle<JournalRecord>
 
     init(rings: PipelineRings, source: SyntheticTickSource, intervals: [Interval], klineUpdateEvery: Int) {
@@ -125,6 +126,7 @@ public final class SyntheticParseCore {
         self.klineUpdateEvery = klineUpdateEvery
         output = rings.marketToIndicator.handle
         prices = rings.pricesToRisk.handle
+        latestPrices = rings.latestPrices
         journal = rings.journal(.parse).handle
         closerCount = source.symbolCount * self.intervals.count
         closers = .allocate(capacity: max(1, closerCount))
@@ -168,6 +170,7 @@ public final class SyntheticParseCore {
         }
         append(event)
         _ = prices.offer(event)
+            latestPrices.record(event, nowNs: event.ingressNs)
         if klineUpdateEvery > 0 && source.sequence % Int64(klineUpdateEvery) == 0 {
             nextUpdateInterval = nextUpdateInterval &+ 1 == intervals.count ? 0 : nextUpdateInterval &+ 1
             if let bar = (base + nextUpdateInterval).pointee.current {

@@ -2,6 +2,7 @@ import Logging
 import TicklineConfig
 import TicklineCore
 import TicklineRing
+import TicklineRisk
 import TicklineStore
 
 #if canImport(Glibc)
@@ -23,7 +24,8 @@ public final class Pipeline {
     public let indicator: IndicatorStage<LiveClock>
     public let signal: SignalStage<LiveClock>
     public let risk: RiskStage<LiveClock>
-    public let order: OrderStage<LiveClock>
+    /// The order stage over its gateway: paper fills, or the venue (`orderGateway`).
+    public let order: any OrderStageStats
     /// Drains the journal rings: the LMDB writer when the pipeline has a store, else a counter.
     public let store: any Agent
     /// The LMDB journal writer, when the pipeline has a store.
@@ -49,17 +51,23 @@ public final class Pipeline {
     ///     the ones the synthetic parse stage closes. Without a live parse stage the signal age
     ///     check is off: the synthetic clock is not the wall clock.
     ///   - makeLiveParse: the live parse stage, which then takes the synthetic one's place.
+    ///   - risk: the risk engine's accounts and symbol rules. Nil: `RiskStageConfiguration.paper`
+    ///     (one paper account with a 10 000 USDT wallet, rules derived from the symbol table).
+    ///   - orderGateway: the order stage on a venue (`BinanceGateway`). Nil: paper fills at the
+    ///     latest prices (`PaperGateway`).
     ///   - journal: the LMDB store the journal rings are written to (group commit per duty
     ///     cycle, status to risk); nil counts and drops them (benchmarks).
     public init(layout: Layout, settings: TicklineConfiguration.PipelineSettings, totalTicks: Int,
                 ticksPerSecond: Int, logger: Logger, symbols: SymbolTable? = nil, journal: TicklineStore? = nil,
                 journalOptions: JournalWriterOptions = JournalWriterOptions(),
                 analysis: AnalysisConfiguration = AnalysisConfiguration(subscribed: VenueSettings().intervals),
-                makeLiveParse: ((PipelineRings) -> any LiveParseStats)? = nil) {
+                makeLiveParse: ((PipelineRings) -> any LiveParseStats)? = nil,
+                risk riskConfiguration: RiskStageConfiguration? = nil,
+                orderGateway: ((PipelineRings) -> any OrderStageStats)? = nil) {
         self.layout = layout
         let clock = LiveClock()
-        rings = PipelineRings(capacity: settings.ringCapacity)
         let table = symbols ?? Self.syntheticSymbols(settings.symbols)
+        rings = PipelineRings(capacity: settings.ringCapacity, symbolCount: max(1, table.count))
         self.symbols = table
         var analysis = analysis
         if makeLiveParse == nil { analysis.maxSignalAgeMs = 0 }
@@ -75,8 +83,17 @@ public final class Pipeline {
         liveParse = makeLiveParse?(rings)
         indicator = IndicatorStage(rings: rings, clock: clock, symbols: table, configuration: analysis)
         signal = SignalStage(rings: rings, clock: clock, symbols: table, configuration: analysis)
-        risk = RiskStage(rings: rings, clock: clock, symbolCount: table.count)
-        order = OrderStage(rings: rings, clock: clock)
+        do {
+            risk = try RiskStage(rings: rings, clock: clock, symbols: table, configuration: riskConfiguration)
+        } catch {
+            preconditionFailure("risk configuration: \(error)")
+        }
+        if let makeGateway = orderGateway {
+            order = makeGateway(rings)
+        } else {
+            order = OrderStage(rings: rings, clock: clock,
+                               gateway: PaperGateway(prices: rings.latestPrices, symbols: table, clock: clock))
+        }
         if let journal {
             let writer = JournalWriterAgent(store: journal, rings: rings.journalRings.map(\.handle),
                                             statusRing: rings.storeStatusToRisk.handle, options: journalOptions)
@@ -202,5 +219,30 @@ extension Pipeline {
             + "\(c.gaps) gaps, \(indicator.provisionalPublished) provisional updates; signals: \(signal.longSignals) long, "
             + "\(signal.shortSignals) short, \(signal.neutralSignals) neutral (\(signal.warmingUp) closes warming up, "
             + "\(signal.staleCandles) stale); \(order.handedOff) orders\n"
+    }
+
+    /// Risk's and the order stage's counters and each account's state (read after `stop()`).
+    public var tradingSummary: String {
+        let c = risk.engine.counters
+        var out = "trading: \(risk.signalsHandled) signals to risk, \(c.entriesSubmitted) entries, \(c.totalDenials) denied, "
+            + "\(c.fills) fills booked, \(c.stopLossCloses) stop-loss / \(c.takeProfitCloses) take-profit / "
+            + "\(c.marginCallCloses) margin-call closes, \(c.venueCloseFills) closed by exchange-side orders; "
+            + "order stage: \(order.handedOff) orders sent, \(order.fillsForwarded) fills and "
+            + "\(order.reportsForwarded - order.fillsForwarded) other reports back\n"
+        let money = RiskEngine.moneyScale
+        for a in 0..<risk.engine.accountCount {
+            let s = risk.engine.snapshot(AccountID(UInt16(a)))
+            out += "  account \(a): equity \(s.equity.description(scale: money)) USDT (wallet "
+                + "\(s.walletBalance.description(scale: money)), unrealized \(s.unrealizedPnL.description(scale: money))), "
+                + "\(s.openPositions) open positions\n"
+        }
+        for p in risk.engine.positions {
+            let e = symbols[p.symbol]
+            out += "    \(e.name) \(p.side == .buy ? "LONG" : "SHORT") \(p.quantity.description(scale: e.quantityScale)) @ "
+                + "\(p.averageEntryPrice.description(scale: e.priceScale)), SL \(p.stopLoss.description(scale: e.priceScale)), "
+                + "TP \(p.takeProfit.description(scale: e.priceScale)), unrealized "
+                + "\(p.unrealizedPnL.description(scale: money))\n"
+        }
+        return out
     }
 }

@@ -27,13 +27,20 @@ public final class PipelineRings: @unchecked Sendable {
     public let eventRings: [SPSCRing<EngineEvent>]
     /// One log ring per stage, indexed by `StageID.rawValue`.
     public let logRings: [SPSCRing<LogRecord>]
+    /// The latest trade, mark, bid and ask per symbol: written by the parse stage, read by anyone
+    /// who needs a price now rather than every price (the paper order stage's fills, the control
+    /// plane's price updates).
+    public let latestPrices: PriceCache
 
     public static let journalProducers: [StageID] = [.parse, .signal, .risk, .order]
     public static let eventProducers: [StageID] = [.signal, .risk, .order]
 
-    /// - Parameter capacity: slots of each trading ring (a power of two); side-channel rings get
-    ///   4× so that a slow drain thread rarely makes a trading stage drop a record.
-    public init(capacity: Int) {
+    /// - Parameters:
+    ///   - capacity: slots of each trading ring (a power of two); side-channel rings get 4× so
+    ///     that a slow drain thread rarely makes a trading stage drop a record.
+    ///   - symbolCount: symbols the price cache holds (the symbol table's size).
+    public init(capacity: Int, symbolCount: Int = 64) {
+        latestPrices = PriceCache(symbolCount: symbolCount)
         marketToIndicator = SPSCRing(capacity: capacity, name: "parse→indicator")
         pricesToRisk = SPSCRing(capacity: capacity, policy: .dropOldest, name: "parse→risk prices")
         indicatorToSignal = SPSCRing(capacity: capacity, name: "indicator→signal")

@@ -57,6 +57,19 @@ public final class PriceCache: @unchecked Sendable {
         slot.pointee.store(s &+ 2, ordering: .releasing)
     }
 
+    /// Writer: the price fields `event` carries (trade → last trade, mark price → mark, book
+    /// ticker → bid and ask); candles carry none.
+    @inlinable
+    public func record(_ event: MarketEvent, nowNs: UInt64) {
+        guard event.symbol.index < capacity else { return }
+        switch event.body {
+        case .trade(let t): update(event.symbol, nowNs: nowNs, lastTrade: t.price)
+        case .markPrice(let m): update(event.symbol, nowNs: nowNs, mark: m.markPrice)
+        case .bookTicker(let b): update(event.symbol, nowNs: nowNs, bid: b.bidPrice, ask: b.askPrice)
+        case .klineUpdate, .klineClosed: break
+        }
+    }
+
     /// Any thread: a consistent snapshot of one symbol (spins while a write is in progress).
     @inlinable
     public func read(_ symbol: SymbolID) -> Snapshot {

@@ -1,13 +1,20 @@
 import TicklineCore
 import TicklineRing
+import TicklineRisk
 
 /// The risk stage: the single writer of trading state. Reads five rings — latest prices (from
-/// parse), signals, execution reports, control-plane commands and store status — and turns
-/// accepted signals into `OrderIntent`s, refused ones into `OrderDenied`.
+/// parse), signals, execution reports, control-plane commands and store status — feeds each
+/// message to the pure `RiskEngine` and, after every call, drains the engine's outbox to its
+/// rings: order intents to the order ring (and the journal), denials to the journal and events,
+/// position updates, margin-call closures and switch changes to events, log records and alerts to
+/// the stage log.
 ///
-/// Pass-through for now (validation, sizing, positions and margin come with the risk issue,
-/// behind `decide(_:)`): every signal becomes a one-step market order unless trading is
-/// switched off or the store is degraded. The switches and the store state are already real.
+/// Back pressure: a signal is consumed only when the order ring has room for every intent it may
+/// produce (one per account); otherwise it stays on its ring. Intents from other calls (closes,
+/// protective orders) that find the order ring full are handed back with `orderNotSent(_:)`, so
+/// the engine retries closes on the next price event.
+///
+/// Per message: no allocation, lock or existential (the outbox is read in place).
 public final class RiskStage<C: NanoClock>: Agent {
     public let roleName = "risk"
     public let rings: PipelineRings
@@ -22,19 +29,54 @@ public final class RiskStage<C: NanoClock>: Agent {
     let output: SPSCRingHandle<OrderIntent>
     let journal: SPSCRingHandle<JournalRecord>
     let events: SPSCRingHandle<EngineEvent>
+    public private(set) var engine: RiskEngine
+    /// Signals consumed (accepted or denied).
     public private(set) var signalsHandled = 0
     public private(set) var pricesSeen = 0
+    /// Execution reports of kind `.filled`.
     public private(set) var fills = 0
+    /// `OrderDenied`s published.
     public private(set) var denied = 0
-    public private(set) var tradingEnabled = true
-    public private(set) var storeDegraded = false
+    /// Intents handed to the order ring (entries, closes, protective orders).
+    public private(set) var intentsSent = 0
+    /// Intents the order ring had no room for, handed back to the engine.
+    public private(set) var intentsNotSent = 0
+    /// Events pushed to the event ring: denials, position updates, margin-call closures, switches.
+    public private(set) var eventsPublished = 0
+    public private(set) var positionUpdates = 0
+    public private(set) var marginCallClosures = 0
     public private(set) var sideChannelOverflows = 0
-    /// Latest price per symbol, indexed by `SymbolID`.
-    public private(set) var lastPrice: [Price]
-    var nextClientOrderID: UInt64 = 0
     var journalSequence: UInt64 = 0
+    var protectedAdopted = false
+    /// Venue positions taken over at start-up.
+    public private(set) var adopted = 0
 
-    public init(rings: PipelineRings, clock: C, symbolCount: Int) {
+    public var tradingEnabled: Bool { engine.globalTradingEnabled }
+    public var storeDegraded: Bool { engine.storeDegraded }
+
+    public init(rings: PipelineRings, clock: C, symbols: SymbolTable,
+                configuration: RiskStageConfiguration? = nil) throws(RiskConfigurationError) {
+        let config = configuration ?? .paper(symbols: symbols)
+        var engine = try RiskEngine(accounts: config.accounts, symbols: config.symbols, symbolCount: symbols.count,
+                                    globalTradingEnabled: config.globalTradingEnabled,
+                                    firstClientOrderID: config.firstClientOrderID,
+                                    positionUpdateIntervalNs: config.positionUpdateIntervalNs,
+                                    exchangeProtectiveOrders: config.exchangeProtectiveOrders)
+        for (i, balance) in config.walletBalances.enumerated() where i < config.accounts.count {
+            engine.setWalletBalance(AccountID(UInt16(i)), balance)
+        }
+        let startNs = clock.nowNs()
+        var adopted = 0
+        for p in config.adoptedPositions {
+            if engine.adoptPosition(p.account, p.symbol, side: p.side, quantity: p.quantity, entryPrice: p.entryPrice,
+                                    nowNs: startNs) {
+                adopted += 1
+            }
+        }
+        precondition(engine.accountCount <= rings.riskToOrder.capacity,
+                     "the order ring must hold one intent per account")
+        self.engine = engine
+        self.adopted = adopted
         self.rings = rings
         self.clock = clock
         self.log = rings.log(.risk)
@@ -46,81 +88,108 @@ public final class RiskStage<C: NanoClock>: Agent {
         self.output = rings.riskToOrder.handle
         self.journal = rings.journal(.risk).handle
         self.events = rings.events(.risk).handle
-        self.lastPrice = [Price](repeating: .zero, count: symbolCount)
     }
 
     public func doWork(nowNs: UInt64) throws -> Int {
         latency.serviceSwap()
         var work = 0
-        work &+= commands.drain(limit: 16) { apply($0.pointee, nowNs: nowNs); return true }
-        work &+= storeStatus.drain(limit: 16) {
-            storeDegraded = $0.pointee.state == .degraded
+        if !protectedAdopted {
+            protectedAdopted = true
+            engine.protectAdoptedPositions(nowNs: nowNs)
+            drainOutbox(nowNs: nowNs)
+        }
+        work &+= commands.drain(limit: 16) { command in
+            engine.handleCommand(command.pointee, nowNs: nowNs)
+            drainOutbox(nowNs: nowNs)
             return true
         }
-        work &+= prices.drain(limit: 256) { event in
-            if let p = event.pointee.lastPrice, event.pointee.symbol.index < lastPrice.count {
-                lastPrice[event.pointee.symbol.index] = p
-            }
-            pricesSeen &+= 1
+        work &+= storeStatus.drain(limit: 16) { status in
+            engine.handleStoreStatus(status.pointee, nowNs: nowNs)
+            drainOutbox(nowNs: nowNs)
             return true
         }
+        let p = prices.drain(limit: 256) { event in
+            engine.handleMarketEvent(event.pointee, nowNs: nowNs)
+            drainOutbox(nowNs: nowNs)
+            return true
+        }
+        pricesSeen &+= p
+        work &+= p
         work &+= executions.drain(limit: 64) { report in
             if report.pointee.kind == .filled { fills &+= 1 }
+            engine.handleExecution(report.pointee, nowNs: nowNs)
+            drainOutbox(nowNs: nowNs)
             return true
         }
+        let accounts = engine.accountCount
         let n = signals.drain(limit: 64) { signal in
-            guard let slot = output.tryClaim() else { return false }
+            // Room for every intent the signal may produce, or it waits (back pressure).
+            guard output.freeCount >= accounts else { return false }
             latency.record(clock.nowNs() &- signal.pointee.ingressNs)
-            decide(signal.pointee, into: slot, nowNs: nowNs)
+            engine.handleSignal(signal.pointee, nowNs: nowNs)
+            drainOutbox(nowNs: nowNs)
             return true
         }
         signalsHandled &+= n
-        return work &+ n
+        work &+= n
+        engine.poll(nowNs: nowNs)
+        drainOutbox(nowNs: nowNs)
+        return work
     }
 
-    /// Either fills `slot` and publishes an order, or journals an `OrderDenied` (leaving the
-    /// claimed slot unpublished for the next order).
-    func decide(_ signal: Signal, into slot: UnsafeMutablePointer<OrderIntent>, nowNs: UInt64) {
-        let reason: DenialReason? =
-            signal.direction == .flat ? .notDirectional
-            : !tradingEnabled ? .tradingDisabledGlobally
-            : storeDegraded ? .storeDegraded
-            : nil
-        journalSequence &+= 1
-        if let reason {
+    /// Pushes the last engine call's decisions to the rings, reading the outbox in place.
+    @inline(__always)
+    func drainOutbox(nowNs: UInt64) {
+        if engine.outbox.isEmpty { return }
+        for i in engine.outbox.intents.indices {
+            let intent = engine.outbox.intents[i]
+            if output.tryPush(intent) {
+                intentsSent &+= 1
+                journalSequence &+= 1
+                push(JournalRecord(producer: .risk, sequence: journalSequence, body: .order(intent)))
+            } else {
+                intentsNotSent &+= 1
+                engine.orderNotSent(intent)
+            }
+        }
+        for i in engine.outbox.denials.indices {
+            let d = engine.outbox.denials[i]
             denied &+= 1
-            let d = OrderDenied(ingressNs: signal.ingressNs, signalID: signal.signalID, eventTimeMs: signal.eventTimeMs,
-                                account: AccountID(0), symbol: signal.symbol,
-                                side: signal.direction == .short ? .sell : .buy, reason: reason)
-            sideChannel(JournalRecord(producer: .risk, sequence: journalSequence, body: .denied(d)),
-                        EngineEvent(producer: .risk, timeNs: nowNs, body: .orderDenied(d)))
-            return
+            journalSequence &+= 1
+            push(JournalRecord(producer: .risk, sequence: journalSequence, body: .denied(d)))
+            push(EngineEvent(producer: .risk, timeNs: nowNs, body: .orderDenied(d)))
         }
-        nextClientOrderID &+= 1
-        let intent = OrderIntent(ingressNs: signal.ingressNs, clientOrderID: nextClientOrderID, signalID: signal.signalID,
-                                 account: AccountID(0), symbol: signal.symbol,
-                                 side: signal.direction == .long ? .buy : .sell, type: .market,
-                                 quantity: Quantity(raw: 1))
-        slot.initialize(to: intent)
-        output.publish()
-        sideChannel(JournalRecord(producer: .risk, sequence: journalSequence, body: .order(intent)), nil)
+        positionUpdates &+= engine.outbox.positionUpdates.count
+        marginCallClosures &+= engine.outbox.marginCallClosures.count
+        for i in engine.outbox.positionUpdates.indices {
+            push(EngineEvent(producer: .risk, timeNs: nowNs, body: .positionUpdated(engine.outbox.positionUpdates[i])))
+        }
+        for i in engine.outbox.marginCallClosures.indices {
+            push(EngineEvent(producer: .risk, timeNs: nowNs,
+                             body: .marginCallClosure(engine.outbox.marginCallClosures[i])))
+        }
+        for i in engine.outbox.switches.indices {
+            let s = engine.outbox.switches[i]
+            push(EngineEvent(producer: .risk, timeNs: nowNs,
+                             body: .tradingSwitched(account: s.account, isGlobal: s.isGlobal, enabled: s.enabled)))
+        }
+        for i in engine.outbox.logs.indices { pushLog(engine.outbox.logs[i]) }
+        for i in engine.outbox.alerts.indices { pushLog(engine.outbox.alerts[i]) }
     }
 
-    func sideChannel(_ record: JournalRecord, _ event: EngineEvent?) {
+    @inline(__always)
+    func push(_ record: JournalRecord) {
         if !journal.tryPush(record) { sideChannelOverflows &+= 1 }
-        if let event, !events.tryPush(event) { sideChannelOverflows &+= 1 }
     }
 
-    func apply(_ command: Command, nowNs: UInt64) {
-        switch command.kind {
-        case .setGlobalTrading, .setAccountTrading:
-            tradingEnabled = command.enabled
-            _ = events.tryPush(EngineEvent(
-                producer: .risk, timeNs: nowNs,
-                body: .tradingSwitched(account: command.account, isGlobal: command.kind == .setGlobalTrading,
-                                       enabled: command.enabled)))
-        case .closePosition, .closeAllPositions:
-            break  // positions arrive with the risk issue
-        }
+    @inline(__always)
+    func push(_ event: EngineEvent) {
+        if events.tryPush(event) { eventsPublished &+= 1 } else { sideChannelOverflows &+= 1 }
+    }
+
+    /// Dropped when the log ring is full (counted by the ring), like every `StageLog` record.
+    @inline(__always)
+    func pushLog(_ record: LogRecord) {
+        _ = log.ring.tryPush(record)
     }
 }

@@ -377,6 +377,15 @@ public final class BinanceOrderClient<Loop: SocketEventLoop, Clock: NanoClock> {
         })
     }
 
+    /// `GET /fapi/v2/balance`: one row per margin asset of the account (`.usdt()` picks ours).
+    /// Weight 5, drawn from the account-queries budget.
+    public func balance(priority: RateLimitPriority = .automatic, completion: @escaping Completion<[AssetBalance]>) {
+        submit(Call(endpoint: .balance, method: .get, path: "/fapi/v2/balance", auth: .signed, params: takeBuffer(),
+                    priority: priority) { [unowned self] reply in
+            completion(outcome(reply) { VenueResponseParser.balances($0) })
+        })
+    }
+
     /// `POST /fapi/v1/leverage`: the leverage the venue set. Outside 1–125 it is refused here,
     /// synchronously, with code -4028 and `httpStatus` 0 (nothing is sent).
     public func setLeverage(symbol: SymbolID, leverage: Int, priority: RateLimitPriority = .automatic,

@@ -6,9 +6,9 @@ public struct ResponseSpan: Sendable, Equatable {
 }
 
 /// A forward-only reader for the REST answers the order gateway parses (an order, an algo
-/// order, a position row, a listen key): visits an object's members or an array's elements as
-/// spans of the body, in place, no allocation. Escapes are skipped over, not decoded (none of
-/// the fields read here can hold one). `false` means malformed input.
+/// order, a position row, a balance row, a listen key): visits an object's members or an
+/// array's elements as spans of the body, in place, no allocation. Escapes are skipped over,
+/// not decoded (none of the fields read here can hold one). `false` means malformed input.
 ///
 /// The wire protocol module's own reader is internal to it, and these responses are the order
 /// gateway's business, so this small one lives here.

@@ -43,6 +43,43 @@ public struct PositionRisk: Sendable, Equatable {
     public var side: Side? { amount.raw > 0 ? .buy : amount.raw < 0 ? .sell : nil }
 }
 
+/// One row of `GET /fapi/v2/balance`: one margin asset of the account (USDT for us; Binance
+/// lists every asset the account holds, zero balances included).
+///
+/// Amounts are USD-M's account amounts, at `AssetBalance.amountScale` (8 places, as Binance
+/// writes them). A cold-path value read at start-up and on demand, hence the `String` asset.
+public struct AssetBalance: Sendable, Equatable {
+    /// 8 decimal places: how Binance writes balances and PnL.
+    public static let amountScale = DecimalScale(places: 8)
+
+    /// `asset`: "USDT", "BNB", …
+    public var asset: String
+    /// `balance`: the wallet balance (realized PnL, fees and funding in; unrealized PnL not).
+    public var walletBalance: Price
+    /// `availableBalance`: what new positions and orders may still use as margin.
+    public var availableBalance: Price
+    /// `crossUnPnl`: unrealized PnL of the asset's cross-margin positions.
+    public var crossUnrealizedPnL: Price
+    public var updateTimeMs: Int64
+
+    public init(asset: String, walletBalance: Price, availableBalance: Price, crossUnrealizedPnL: Price,
+                updateTimeMs: Int64) {
+        self.asset = asset
+        self.walletBalance = walletBalance
+        self.availableBalance = availableBalance
+        self.crossUnrealizedPnL = crossUnrealizedPnL
+        self.updateTimeMs = updateTimeMs
+    }
+}
+
+extension Array where Element == AssetBalance {
+    /// The row of `asset` (exact, case-sensitive: Binance writes assets upper-case).
+    public func asset(_ asset: String) -> AssetBalance? { first { $0.asset == asset } }
+
+    /// The USDT row (the margin asset of every symbol we trade).
+    public func usdt() -> AssetBalance? { asset("USDT") }
+}
+
 /// The price a conditional order watches (`workingType`).
 public enum WorkingType: UInt8, Sendable, BitwiseCopyable {
     case contractPrice = 1, markPrice
@@ -157,6 +194,41 @@ enum VenueResponseParser {
             guard let amount, let q = Quantity.parse(J.slice(b, amount), scale: qs) else { return bad = true }
             out.append(PositionRisk(symbol: symbol, amount: q, entryPrice: price(entry) ?? .zero, markPrice: price(mark) ?? .zero,
                                     unrealizedProfit: price(pnl) ?? .zero, leverage: leverage, isolated: isolated,
+                                    updateTimeMs: time))
+        }
+        return ok && !bad ? out : nil
+    }
+
+    /// `balance` rows: `asset`, `balance` and `availableBalance` required, `crossUnPnl` and
+    /// `updateTime` zero when absent; amounts rounded to nearest at 8 places. Other members
+    /// (`accountAlias`, `crossWalletBalance`, `maxWithdrawAmount`, `marginAvailable`) are skipped.
+    static func balances(_ b: UnsafeRawBufferPointer) -> [AssetBalance]? {
+        var out: [AssetBalance] = []
+        var bad = false
+        let scale = AssetBalance.amountScale
+        let ok = J.elements(b) { kind, row in
+            guard kind == J.object else { return bad = true }
+            var asset: String?, wallet: ResponseSpan?, available: ResponseSpan?, pnl: ResponseSpan?, time: Int64 = 0
+            guard J.members(b, row, { k, kind, v in
+                if J.equals(b, k, "asset") { asset = kind == J.string ? J.string(b, v) : nil }
+                else if J.equals(b, k, "balance") { wallet = v }
+                else if J.equals(b, k, "availableBalance") { available = v }
+                else if J.equals(b, k, "crossUnPnl") { pnl = v }
+                else if J.equals(b, k, "updateTime") { time = J.int(b, v) ?? 0 }
+            }) else { return bad = true }
+            func amount(_ s: ResponseSpan) -> Price? {
+                Price.parse(J.slice(b, s), scale: scale, rounding: .toNearestOrEven)
+            }
+            guard let asset, !asset.isEmpty, let w = wallet.flatMap(amount), let a = available.flatMap(amount)
+            else { return bad = true }
+            let u: Price
+            if let pnl {
+                guard let parsed = amount(pnl) else { return bad = true }
+                u = parsed
+            } else {
+                u = .zero
+            }
+            out.append(AssetBalance(asset: asset, walletBalance: w, availableBalance: a, crossUnrealizedPnL: u,
                                     updateTimeMs: time))
         }
         return ok && !bad ? out : nil

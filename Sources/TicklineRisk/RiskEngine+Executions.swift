@@ -110,6 +110,22 @@ extension RiskEngine {
         revalue(i, a, s)
     }
 
+    /// Sends the exchange-side safety net for every position adopted at start-up that has none
+    /// (the start-up sequence canceled the venue's leftover protective orders, whose ids risk
+    /// does not know). The risk stage calls it once, at its first duty cycle.
+    public mutating func protectAdoptedPositions(nowNs: UInt64) {
+        outbox.clear()
+        guard exchangeProtectiveOrders else { return }
+        for a in 0..<accountCount {
+            for s in 0..<symbolCount {
+                let i = slotIndex(a, s)
+                guard slots[i].quantity.raw > 0, slots[i].closeOrderID == 0, slots[i].stopOrderID == 0,
+                      slots[i].takeProfitOrderID == 0 else { continue }
+                sendSafetyNet(i, a, s, ingressNs: nowNs)
+            }
+        }
+    }
+
     mutating func sendSafetyNet(_ i: Int, _ a: Int, _ s: Int, ingressNs: UInt64) {
         slots[i].stopOrderID = protectiveOrder(i, a, s, .stopMarket, slots[i].stopLoss, .stopLoss, ingressNs)
         slots[i].takeProfitOrderID = protectiveOrder(i, a, s, .takeProfitMarket, slots[i].takeProfit, .takeProfit,

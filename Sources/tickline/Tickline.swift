@@ -105,7 +105,7 @@ struct Run: AsyncParsableCommand {
             connects the parse stage to it over io_uring WebSockets: exchange info over REST, then \
             aggTrade, markPrice@1s and kline 1m/5m/15m/1h/4h on /market and bookTicker on /public. \
             --venue ws://HOST:PORT connects to a running simulator; --venue synthetic runs the \
-            synthetic tick source instead. Indicators and signals are real; risk and order are still pass-through.
+            synthetic tick source instead. With a venue the engine trades: the start-up sequence (server             time, balance, positions, leverage, margin type) runs first, then risk sizes every signal and             the order stage places market orders with exchange-side stop-loss / take-profit orders over             REST and follows fills on the user-data stream. Accounts come from [[accounts]] (default:             the simulator's demo account); --no-trading runs market data, indicators and signals only.
             """)
 
     @OptionGroup var options: LayoutOptions
@@ -138,6 +138,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: "With --venue sim: minutes of market history the simulator makes up first (for the warm-up).")
     var simHistory = 120
 
+    @Flag(help: "Market data, indicators and signals only: no start-up sync, no orders to the venue.")
+    var noTrading = false
+
     func run() async throws {
         var configuration = try options.resolve()
         guard seconds > 0 else { fail("--seconds must be > 0") }
@@ -168,7 +171,8 @@ struct Run: AsyncParsableCommand {
         }
         defer { simulator?.cancel() }
         do {
-            print(try LiveRun.run(configuration, seconds: seconds, logger: makeLogger(level: level)), terminator: "")
+            print(try LiveRun.run(configuration, seconds: seconds, logger: makeLogger(level: level), trading: !noTrading),
+                  terminator: "")
         } catch let e as LiveRun.Failure {
             fail(e.description)
         }

@@ -21,6 +21,19 @@ func testLogger(_ collector: LineCollector) -> Logger {
     Logger(label: "test") { JSONLinesLogHandler(label: $0, write: { collector.append($0) }) }
 }
 
+/// The paper risk configuration loosened for the wiring tests: the fast analysis' synthetic
+/// signals stay below the default 0.70 confidence, and their tight ATR stops size 1 % of
+/// 10 000 USDT into more notional than 10× leverage covers (`insufficientMargin`). With no
+/// minimum confidence, 0.1 % risk per trade and 50× leverage they size into orders; the rest are
+/// denied (e.g. `positionAlreadyOpen` while the pass-through order stage's fills keep a position open).
+func acceptingRisk(_ symbols: SymbolTable) -> RiskStageConfiguration {
+    var c = RiskStageConfiguration.paper(symbols: symbols)
+    c.accounts[0].minConfidenceBp = 0
+    c.accounts[0].riskPerTradeBp = 10
+    c.accounts[0].leverage = 50
+    return c
+}
+
 /// The five stages plus drains, driven on one thread by an invoker with a manual clock:
 /// deterministic, like replay. The synthetic source closes 1m and 5m candles (1 s of synthetic
 /// time per tick); short indicator periods with a 5m trend make signals within a few thousand ticks.
@@ -32,7 +45,7 @@ final class FusedHarness {
     let indicator: IndicatorStage<ManualClock>
     let signal: SignalStage<ManualClock>
     let risk: RiskStage<ManualClock>
-    let order: OrderStage<ManualClock>
+    let order: OrderStage<ManualClock, PaperGateway<ManualClock>>
     let store: CountingDrainAgent
     let publish: CountingDrainAgent
     let invoker: AgentInvoker<CompositeAgent, ManualClock>
@@ -46,8 +59,9 @@ final class FusedHarness {
         parse.maxBatch = 64
         indicator = IndicatorStage(rings: rings, clock: clock, symbols: symbols, configuration: analysis)
         signal = SignalStage(rings: rings, clock: clock, symbols: symbols, configuration: analysis)
-        risk = RiskStage(rings: rings, clock: clock, symbolCount: 2)
-        order = OrderStage(rings: rings, clock: clock)
+        risk = try RiskStage(rings: rings, clock: clock, symbols: symbols, configuration: acceptingRisk(symbols))
+        order = OrderStage(rings: rings, clock: clock,
+                           gateway: PaperGateway(prices: rings.latestPrices, symbols: symbols, clock: clock))
         store = CountingDrainAgent(roleName: "store", journalRings: rings.journalRings)
         publish = CountingDrainAgent(roleName: "publish", eventRings: rings.eventRings)
         invoker = AgentInvoker(agent: CompositeAgent([parse, indicator, signal, risk, order, store, publish]), clock: clock)
@@ -80,13 +94,25 @@ final class FusedHarness {
         #expect(h.signal.handled == h.indicator.candlesCommitted + h.indicator.provisionalPublished)
         #expect(h.signal.signals > 0 && h.directional > 0, "short periods: signals within 5 000 ticks")
         #expect(h.signal.signals + h.signal.warmingUp == 2 * 83, "every 1m close evaluated")
-        #expect(h.risk.signalsHandled == h.directional && h.order.handedOff == h.directional && h.risk.fills == h.directional)
+        // Real risk: every directional signal is handled, each either sized into an entry or
+        // denied; the order stage receives the entries plus risk's own SL/TP closes, and fills each.
+        #expect(h.risk.signalsHandled == h.directional)
+        #expect(h.risk.engine.counters.entriesSubmitted + h.risk.denied == h.directional)
+        #expect(h.risk.engine.counters.entriesSubmitted > 0)
+        #expect(h.order.handedOff == h.risk.intentsSent && h.risk.fills == h.order.handedOff && h.risk.intentsNotSent == 0)
+        // Paper fills at the parse stage's latest prices: every order priced, so no entry is booked
+        // at zero and no spurious margin call follows (1 % risk per trade on a 10 000 USDT wallet).
+        #expect(h.order.gateway.unpriced == 0 && h.risk.marginCallClosures == 0)
+        #expect(h.risk.engine.positions.allSatisfy { $0.averageEntryPrice.raw > 0 })
         // Parse journals closed candles and sends trades to risk.
         #expect(h.store.received[0] == h.parse.candlesClosed)
         #expect(h.risk.pricesSeen == 5_000)
-        // Signal journals every signal; risk and order one record per order.
-        #expect(Array(h.store.received[1...]) == [h.signal.signals, h.directional, h.directional])
-        #expect(h.publish.received == [h.signal.signals, 0, h.directional])
+        // Signal journals every signal; risk one record per order or denial, order one per fill.
+        #expect(Array(h.store.received[1...]) == [h.signal.signals, h.risk.intentsSent + h.risk.denied, h.order.handedOff])
+        // Risk's events: denials plus position updates and margin-call closures.
+        #expect(h.publish.received == [h.signal.signals, h.risk.eventsPublished, h.order.handedOff])
+        #expect(h.risk.eventsPublished == h.risk.denied + h.risk.positionUpdates + h.risk.marginCallClosures)
+        #expect(h.risk.sideChannelOverflows == 0)
         #expect(h.parse.journalOverflows == 0 && h.signal.sideChannelOverflows == 0)
         #expect(h.rings.marketToIndicator.fullEventCount > 0, "the test should have exercised back pressure")
     }
@@ -145,7 +171,8 @@ final class FusedHarness {
         var settings = TicklineConfiguration.PipelineSettings()
         settings.ringCapacity = 1024
         let p = Pipeline(layout: layout, settings: settings, totalTicks: 20_000, ticksPerSecond: 200_000,
-                         logger: testLogger(lines), analysis: fastAnalysis())
+                         logger: testLogger(lines), analysis: fastAnalysis(),
+                         risk: acceptingRisk(Pipeline.syntheticSymbols(settings.symbols)))
         try p.start()
         let done = p.waitUntilDone(timeoutNs: 25_000_000_000)
         p.stop()
@@ -153,11 +180,13 @@ final class FusedHarness {
         let report = p.report(elapsedNs: 100_000_000)
         let events = 20_000 + p.parse.candlesClosed + p.parse.klineUpdates
         #expect(report.hops.map { Int($0.summary.count) } == [events, p.signal.handled, p.risk.signalsHandled, p.order.handedOff])
-        #expect(p.indicator.handled == events && p.order.handedOff == p.signal.longSignals + p.signal.shortSignals)
+        #expect(p.indicator.handled == events && p.risk.signalsHandled == p.signal.longSignals + p.signal.shortSignals)
+        #expect(p.order.handedOff == p.risk.intentsSent)
         #expect(Int(report.endToEnd.count) == p.order.handedOff && p.order.handedOff > 0)
         #expect(report.endToEnd.p50Ns <= report.endToEnd.p99Ns && report.endToEnd.p99Ns <= report.endToEnd.maxNs)
         #expect(report.hops[0].summary.p50Ns <= report.endToEnd.p50Ns)
-        #expect((p.store as? CountingDrainAgent)?.totalReceived == p.parse.candlesClosed + p.signal.signals + 2 * p.order.handedOff)
+        #expect((p.store as? CountingDrainAgent)?.totalReceived
+                == p.parse.candlesClosed + p.signal.signals + p.risk.intentsSent + p.risk.denied + p.order.handedOff)
         #expect(report.errors == 0)
         #expect(report.json.contains("\"end_to_end\":{\"count\":\(p.order.handedOff),\"p50_ns\":"))
         // The log thread rendered the parse stage's records as JSON lines.

@@ -156,6 +156,37 @@ import TicklineTestSupport
         #expect(h.client.rejections.reduce(0, +) == 3, "-4046 is not counted as a rejection")
     }
 
+    // MARK: - Account
+
+    /// `GET /fapi/v2/balance` on the demo account: one USDT row, 10 000 in the wallet, all of
+    /// it available and no PnL; drawn from the account-queries budget. After a market buy the
+    /// wallet has paid the taker fee and part of it is held as margin.
+    @Test(arguments: Backend.allCases) func balanceShowsTheDemoAccountsWallet(_ backend: Backend) throws {
+        try withLoop(backend) { try balanceScenario($0) }
+    }
+
+    func balanceScenario<L: SocketEventLoop>(_ loop: L) throws {
+        let h = try VenueHarness(sim: try SimulatorProcess(seed: 31), loop: loop, clock: LiveClock())
+        let btc = try h.id("BTCUSDT")
+        _ = try h.call { h.client.syncServerTime(completion: $0) }
+        let tenThousand = Price(raw: 10_000 * AssetBalance.amountScale.multiplier)
+
+        let rows = try #require(try h.call { h.client.balance(completion: $0) }.value)
+        #expect(rows.map(\.asset) == ["USDT"])
+        let usdt = try #require(rows.usdt())
+        #expect(usdt.walletBalance == tenThousand, "10000.00000000")
+        #expect(usdt.availableBalance == tenThousand && usdt.crossUnrealizedPnL == .zero)
+        #expect(usdt.updateTimeMs > 0)
+        #expect(h.client.limiter.groups[VenueEndpointGroup.accountQueries.rawValue]?.used == 1)
+
+        #expect(try h.call { h.client.placeMarketOrder(symbol: btc, side: .buy, quantity: Self.quantity, completion: $0) }
+            .ack?.status == .filled)
+        let after = try #require(try h.call { h.client.balance(priority: .manual, completion: $0) }.value?.usdt())
+        #expect(after.walletBalance < tenThousand, "the taker fee is paid from the wallet")
+        #expect(after.availableBalance < after.walletBalance, "the position holds margin")
+        #expect(h.client.rejections.reduce(0, +) == 0 && h.client.unknowns == 0 && h.client.outstanding == 0)
+    }
+
     // MARK: - Server time
 
     /// The simulator's clock jumps (`skew_ms`): a signed request answered -1021 triggers a

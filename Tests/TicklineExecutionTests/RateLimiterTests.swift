@@ -46,6 +46,7 @@ struct RateLimiterTests {
         #expect(c[.cancels] == nil && c[.market] == nil)
         #expect(c.reservePercent == 20 && c.backoffMs == [1000, 2000, 4000])
         #expect(VenueEndpoint.positionRisk.weight == 5 && VenueEndpoint.newOrder.weight == 0 && VenueEndpoint.newOrder.isOrder)
+        #expect(VenueEndpoint.balance.weight == 5 && VenueEndpoint.balance.group == .accountQueries)
     }
 
     /// Position queries: 40 per 10 s, 20 % reserved → 32 go, the 33rd waits for the window's end.

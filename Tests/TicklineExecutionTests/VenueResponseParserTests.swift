@@ -62,6 +62,65 @@ struct VenueResponseParserTests {
         #expect(p.unrealizedProfit == Price(raw: -10))
     }
 
+    /// Binance's documented response example, verbatim but for the `//` comments removed and the
+    /// comma missing after `crossUnPnl` restored (the page's example is not valid JSON as written):
+    /// USD-M "Futures Account Balance V2 (USER_DATA)",
+    /// https://developers.binance.com/docs/derivatives/usds-margined-futures/account/rest-api/Futures-Account-Balance-V2
+    @Test func balanceRowsFromTheDocumentedExample() throws {
+        let json = """
+        [
+            {
+                "accountAlias": "SgsR",
+                "asset": "USDT",
+                "balance": "122607.35137903",
+                "crossWalletBalance": "23.72469206",
+                "crossUnPnl": "0.00000000",
+                "availableBalance": "23.72469206",
+                "maxWithdrawAmount": "23.72469206",
+                "marginAvailable": true,
+                "updateTime": 1617939110373
+            }
+        ]
+        """
+        let rows = try #require(parse(json) { VenueResponseParser.balances($0) })
+        #expect(rows == [AssetBalance(asset: "USDT", walletBalance: Price(raw: 12_260_735_137_903),
+                                      availableBalance: Price(raw: 2_372_469_206), crossUnrealizedPnL: .zero,
+                                      updateTimeMs: 1617939110373)])
+        #expect(rows.usdt() == rows.first)
+        #expect(AssetBalance.amountScale == DecimalScale(places: 8))
+    }
+
+    /// Several assets (Multi-Assets mode lists each): `usdt()` picks ours; a negative PnL, a missing
+    /// `crossUnPnl`/`updateTime` (zero) and more than 8 decimals (rounded to nearest) are read.
+    @Test func balanceRowsPickUSDTAndToleratePartialRows() throws {
+        let json = """
+        [{"accountAlias":"SgsR","asset":"BNB","balance":"1.50000000","crossUnPnl":"0.00000000",
+          "availableBalance":"1.50000000","updateTime":1617939110000},
+         {"accountAlias":"SgsR","asset":"USDT","balance":"9990.12345678","crossUnPnl":"-12.500000005",
+          "availableBalance":"9500.00000000","updateTime":1617939110373},
+         {"asset":"USDC","balance":"0","availableBalance":"0"}]
+        """
+        let rows = try #require(parse(json) { VenueResponseParser.balances($0) })
+        #expect(rows.map(\.asset) == ["BNB", "USDT", "USDC"])
+        let usdt = try #require(rows.usdt())
+        #expect(usdt.walletBalance == Price(raw: 999_012_345_678) && usdt.availableBalance == Price(raw: 950_000_000_000))
+        #expect(usdt.crossUnrealizedPnL == Price(raw: -1_250_000_000), "-12.500000005: ties round to even")
+        #expect(rows.asset("USDC") == AssetBalance(asset: "USDC", walletBalance: .zero, availableBalance: .zero,
+                                                   crossUnrealizedPnL: .zero, updateTimeMs: 0))
+        #expect(rows.asset("BTC") == nil && [AssetBalance]().usdt() == nil)
+        #expect(parse("[]") { VenueResponseParser.balances($0) } == [])
+    }
+
+    @Test func malformedBalanceBodiesAreNil() {
+        for bad in ["", "{}", "[", "[1]", "[{\"asset\":\"USDT\"}]",
+                    "[{\"asset\":\"USDT\",\"balance\":\"10\"}]",
+                    "[{\"balance\":\"10\",\"availableBalance\":\"10\"}]",
+                    "[{\"asset\":\"USDT\",\"balance\":\"1e3\",\"availableBalance\":\"10\"}]",
+                    "[{\"asset\":\"USDT\",\"balance\":\"10\",\"availableBalance\":\"10\",\"crossUnPnl\":\"x\"}]"] {
+            #expect(parse(bad) { VenueResponseParser.balances($0) } == nil, "\(bad)")
+        }
+    }
+
     @Test func malformedBodiesAreNil() {
         for bad in ["", "{", "[{\"symbol\":\"BTCUSDT\"}", "{\"orderId\":1}", "[1,2]", "{\"symbol\":\"BTCUSDT\",\"orderId\":x1}"] {
             #expect(parse(bad) { VenueResponseParser.order($0, symbols: wire) } == nil)

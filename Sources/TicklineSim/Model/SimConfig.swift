@@ -134,6 +134,32 @@ extension SimSymbolSpec {
         minPrice: SimDecimal("39.86")!, maxPrice: SimDecimal(306_177))
 }
 
+extension SimSymbolSpec {
+    /// SOLUSDT with Binance's filters (tick 0.0100, step 1, min notional 5) and a 75× bracket
+    /// table in the shape of Binance's (cum recomputed); listed only when a configuration file
+    /// asks for it (a third symbol for multi-position tests).
+    static let solusdt = SimSymbolSpec(
+        symbol: "SOLUSDT", baseAsset: "SOL", quoteAsset: "USDT",
+        pricePrecision: 4, quantityPrecision: 0,
+        tickSize: SimDecimal("0.0100")!, stepSize: SimDecimal(1),
+        minQty: SimDecimal(1), maxQty: SimDecimal(1_000_000),
+        marketMinQty: SimDecimal(1), marketMaxQty: SimDecimal(100_000),
+        minNotional: SimDecimal(5),
+        brackets: LeverageBracket.table([
+            (5_000, 75, "0.0065"),
+            (50_000, 50, "0.01"),
+            (500_000, 25, "0.02"),
+            (2_000_000, 10, "0.05"),
+            (10_000_000, 5, "0.1"),
+            (20_000_000, 4, "0.125"),
+            (50_000_000, 3, "0.15"),
+            (100_000_000, 2, "0.25"),
+        ]),
+        makerFeeRate: SimDecimal("0.0002")!, takerFeeRate: SimDecimal("0.0004")!,
+        initialPrice: SimDecimal("150.0000")!,
+        minPrice: SimDecimal("0.4200")!, maxPrice: SimDecimal(6_857))
+}
+
 extension SimAccountSpec {
     static let demo = SimAccountSpec(name: "demo", apiKey: "demo-key", secret: "demo-secret", usdtBalance: 10000)
 }

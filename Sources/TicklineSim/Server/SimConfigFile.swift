@@ -3,7 +3,7 @@ import TOMLKit
 
 /// The simulator's own configuration file (TOML): which symbols it lists and which accounts (API
 /// key, secret, starting balance) it knows. Without a file: BTCUSDT, ETHUSDT and the demo account
-/// (`demo-key` / `demo-secret`, 10 000 USDT).
+/// (`demo-key` / `demo-secret`, 10 000 USDT); a file may also list SOLUSDT.
 ///
 /// ```toml
 /// symbols = ["BTCUSDT", "ETHUSDT"]
@@ -18,6 +18,8 @@ struct SimConfigFile {
     var accounts: [SimAccountSpec]
 
     static let builtInSymbols: [SimSymbolSpec] = [.btcusdt, .ethusdt]
+    /// Symbols a configuration file may list besides the built-in ones.
+    static let knownSymbols: [SimSymbolSpec] = builtInSymbols + [.solusdt]
 
     static func load(_ path: String?) throws -> SimConfigFile {
         guard let path else { return SimConfigFile(symbols: builtInSymbols, accounts: [.demo]) }
@@ -42,9 +44,9 @@ struct SimConfigFile {
             guard let array = list.array else { throw SimConfigError("\(file): symbols: must be a list of names") }
             symbols = []
             for v in array {
-                guard let name = v.string, let spec = builtInSymbols.first(where: { $0.symbol == name }) else {
+                guard let name = v.string, let spec = knownSymbols.first(where: { $0.symbol == name }) else {
                     throw SimConfigError("\(file): symbols: unknown symbol \(v) (known: "
-                                         + builtInSymbols.map(\.symbol).joined(separator: ", ") + ")")
+                                         + knownSymbols.map(\.symbol).joined(separator: ", ") + ")")
                 }
                 symbols.append(spec)
             }
