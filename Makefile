@@ -2,7 +2,8 @@
 SHELL := /bin/bash
 LAYOUT ?= split-2
 IDLE ?=
-SECONDS_TO_RUN ?= 3
+SECONDS_TO_RUN ?= 90
+RUN_CONFIG ?= examples/paper-demo.toml
 LOG_LEVEL ?= info
 BENCH_TICKS ?= 1000000
 BENCH_RATE ?= 100000
@@ -21,10 +22,15 @@ build: deps
 release: deps
 	swift build -c release --product tickline
 
-## Runs the engine against the bundled simulator (in process, loopback) and prints its latency
-## table and market-data counters. LOG_LEVEL=debug prints a line per closed candle.
+## Paper trading against the bundled simulator (in process, loopback) with the fast demo
+## configuration: start-up sync, signals, orders with exchange-side stop-loss / take-profit,
+## fills from the user-data stream; prints the latency table, market-data, signal and trading
+## counters and each account's equity and positions. The simulator's demo keys unless
+## TICKLINE_API_KEY / TICKLINE_API_SECRET are set. LOG_LEVEL=debug prints a line per closed candle.
 run: release
-	.build/release/tickline run --layout $(LAYOUT) --seconds $(SECONDS_TO_RUN) --log-level $(LOG_LEVEL) $(IDLE_FLAG)
+	TICKLINE_API_KEY=$${TICKLINE_API_KEY:-demo-key} TICKLINE_API_SECRET=$${TICKLINE_API_SECRET:-demo-secret} \
+	.build/release/tickline run --config $(RUN_CONFIG) --layout $(LAYOUT) --seconds $(SECONDS_TO_RUN) \
+		--log-level $(LOG_LEVEL) $(IDLE_FLAG)
 
 ## One debug build, then every Swift test suite (per-suite times), then the real-client suites
 ## against the simulator (Python venvs under .build/).

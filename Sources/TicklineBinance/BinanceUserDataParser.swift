@@ -56,8 +56,10 @@ public enum BinanceAlgoStatus: UInt8, Sendable, BitwiseCopyable {
 ///
 /// Only the `B` entry whose asset `a` is USDT is read; other assets (BNB, BNFCR, …) are skipped,
 /// and both balances are nil when the event carries no USDT entry (Binance pushes only the
-/// assets that changed). Positions (`P`) are ignored: the engine keeps its own, and reconciles
-/// against `GET /fapi/v2/positionRisk`.
+/// assets that changed). Of the positions (`P`) only the symbol is read, when exactly one is
+/// listed (a FUNDING_FEE for one position, as Binance sends for isolated positions and the
+/// simulator for every position): the engine keeps its own positions and reconciles against
+/// `GET /fapi/v2/positionRisk`.
 public struct BinanceAccountUpdate: Sendable, Equatable, BitwiseCopyable {
     public var eventTimeMs: Int64
     /// Binance's `a.m`.
@@ -67,12 +69,17 @@ public struct BinanceAccountUpdate: Sendable, Equatable, BitwiseCopyable {
     /// USDT `bc` (balance change except PnL and commission, e.g. the funding fee for reason
     /// FUNDING_FEE), at `DecimalScale(places: 8)`.
     public var usdtBalanceChange: Price?
+    /// The symbol of the only position in `P` (nil when `P` is absent, empty, lists several, or
+    /// names a symbol outside the table).
+    public var positionSymbol: SymbolID?
 
-    public init(eventTimeMs: Int64, reason: BinanceAccountUpdateReason, usdtWalletBalance: Price?, usdtBalanceChange: Price?) {
+    public init(eventTimeMs: Int64, reason: BinanceAccountUpdateReason, usdtWalletBalance: Price?, usdtBalanceChange: Price?,
+                positionSymbol: SymbolID? = nil) {
         self.eventTimeMs = eventTimeMs
         self.reason = reason
         self.usdtWalletBalance = usdtWalletBalance
         self.usdtBalanceChange = usdtBalanceChange
+        self.positionSymbol = positionSymbol
     }
 
     /// The scale of `usdtWalletBalance` and `usdtBalanceChange`.
@@ -226,7 +233,7 @@ public struct BinanceUserDataParser: Sendable {
     /// allocation per message). The same struct serves every object level; each level reads
     /// only its own keys.
     struct Keys {
-        var e, E, T, s, c, S, o, q, x, X, i, l, z, L, n, t, a, m, R, B: JSONSpan?
+        var e, E, T, s, c, S, o, q, x, X, i, l, z, L, n, t, a, m, R, B, P: JSONSpan?
         var ap, rp, ot, cp, ai, tp, wb, bc, aid, caid: JSONSpan?
 
         mutating func record(_ key: JSONSpan, _ v: JSONSpan, _ base: UnsafePointer<UInt8>) {
@@ -254,6 +261,7 @@ public struct BinanceUserDataParser: Sendable {
                 case 0x6D: m = v
                 case 0x52: R = v
                 case 0x42: B = v
+                case 0x50: P = v
                 default: break
                 }
             case 2:
@@ -350,13 +358,33 @@ public struct BinanceUserDataParser: Sendable {
                     return false
                 }), wellFormed else { throw .malformedJSON }
             }
+            var positionSymbol: SymbolID?
+            if let p = inner.P {
+                var count = 0
+                var c = JSONCursor(bytes, start: p.start, end: p.end)
+                guard c.elements({ kind, entry in
+                    count += 1
+                    guard kind == 0x7B, count == 1 else {
+                        positionSymbol = nil
+                        return false
+                    }
+                    var k = Keys()
+                    var ec = JSONCursor(bytes, start: entry.start, end: entry.end)
+                    guard ec.members({ key, _, v in
+                        k.record(key, v, base)
+                        return true
+                    }) else { return false }
+                    positionSymbol = k.s.flatMap { text($0) }.flatMap { symbols.id($0) }
+                    return true
+                }) else { throw .malformedJSON }
+            }
             func money(_ span: JSONSpan?) throws(BinanceParseError) -> Price? {
                 guard let span else { return nil }
                 return Price(raw: try BinanceStreamParser.fixed(span, base, BinanceAccountUpdate.moneyScale, rounding: true))
             }
             return .accountUpdate(BinanceAccountUpdate(
                 eventTimeMs: eventTime, reason: reason, usdtWalletBalance: try money(usdt?.wb),
-                usdtBalanceChange: try money(usdt?.bc)))
+                usdtBalanceChange: try money(usdt?.bc), positionSymbol: positionSymbol))
         }
         let isOrder = equals(e, "ORDER_TRADE_UPDATE"), isLite = equals(e, "TRADE_LITE"), isAlgo = equals(e, "ALGO_UPDATE")
         guard isOrder || isLite || isAlgo else { throw .unknownEvent }

@@ -51,4 +51,7 @@ public struct ExecutionReport: Sendable, BitwiseCopyable, Equatable {
 
 public enum ExecutionKind: UInt8, Sendable, BitwiseCopyable {
     case accepted = 1, partiallyFilled, filled, canceled, rejected, expired
+    /// Not an order: the venue's FUNDING_FEE for the account's position in `symbol`, income-signed
+    /// in `realizedPnL` at 8 decimal places (the final word on funding; risk reconciles its own).
+    case funding
 }

@@ -393,6 +393,13 @@ public final class BinanceGateway<Loop: SocketEventLoop, C: NanoClock>: OrderGat
                 a.fundingFees += 1
                 log.log(.venueFundingFee, .info, nowNs: ingressNs, Int64(a.setup.account.rawValue), change.raw,
                         places: (0, 8))
+                // One position named: risk reconciles its own settlement with the venue's amount.
+                // Cross-margin events name none (Binance pushes only the balance): risk's own stands.
+                if let symbol = u.positionSymbol {
+                    emit(ExecutionReport(ingressNs: ingressNs, eventTimeMs: u.eventTimeMs, clientOrderID: 0,
+                                         account: a.setup.account, symbol: symbol, side: .buy, kind: .funding,
+                                         realizedPnL: change))
+                }
             }
         case .marginCall:
             log.log(.venueMarginCall, .critical, nowNs: ingressNs, Int64(a.setup.account.rawValue))

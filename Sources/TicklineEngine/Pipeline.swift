@@ -229,6 +229,8 @@ extension Pipeline {
             + "\(c.marginCallCloses) margin-call closes, \(c.venueCloseFills) closed by exchange-side orders; "
             + "order stage: \(order.handedOff) orders sent, \(order.fillsForwarded) fills and "
             + "\(order.reportsForwarded - order.fillsForwarded) other reports back\n"
+        let denials = DenialReason.allCases.filter { c.denials($0) > 0 }.map { "\($0) \(c.denials($0))" }
+        if !denials.isEmpty { out += "  denied: " + denials.joined(separator: ", ") + "\n" }
         let money = RiskEngine.moneyScale
         for a in 0..<risk.engine.accountCount {
             let s = risk.engine.snapshot(AccountID(UInt16(a)))

@@ -27,6 +27,7 @@ import TicklineCore
 /// keeps the exact cost basis, so realized PnL may differ by rounding (≤ 10⁻⁸ × quantity).
 extension RiskEngine {
     public mutating func handleExecution(_ r: ExecutionReport, nowNs: UInt64) {
+        if r.kind == .funding { return reconcileFunding(r.account, r.symbol, venueIncome: r.realizedPnL, nowNs: nowNs) }
         outbox.clear()
         let a = r.account.index, s = r.symbol.index
         guard a < accountCount, s < symbolCount, r.clientOrderID != 0 else {

@@ -311,7 +311,7 @@ struct Sim: AsyncParsableCommand {
     @Option(help: "Admin API under /sim/: on or off (default: on for loopback binds).")
     var admin: String?
 
-    @Option(help: "Simulated market step in milliseconds (live clock).")
+    @Option(help: "Market model time step in milliseconds: the walk moves once per step (live clock: also the timer; manual clock: coarser steps make long /sim/advance jumps fast).")
     var stepMs = 100
 
     @Option(help: "Minutes of random-walk history made up before serving, so klines and warm-ups find candles (0: start empty).")

@@ -220,7 +220,21 @@ import TicklineCore
         guard case .accountUpdate(let u) = try parse(json: json) else { Issue.record("no account update"); return }
         #expect(u == BinanceAccountUpdate(eventTimeMs: 1_564_745_798_940, reason: .fundingFee,
                                           usdtWalletBalance: Price(raw: 1_000_087_654_321),
-                                          usdtBalanceChange: Price(raw: -12_345_678)))
+                                          usdtBalanceChange: Price(raw: -12_345_678), positionSymbol: SymbolID(0)))
+    }
+
+    /// `P` names a symbol only when it lists exactly one position of the table.
+    @Test func accountUpdatePositionSymbolOnlyWhenOne() throws {
+        func update(_ positions: String) throws -> BinanceAccountUpdate? {
+            let json = #"{"e":"ACCOUNT_UPDATE","E":1,"a":{"m":"FUNDING_FEE","B":[{"a":"USDT","wb":"1","bc":"-0.1"}],"P":"#
+                + positions + "}}"
+            guard case .accountUpdate(let u) = try parse(json: json) else { return nil }
+            return u
+        }
+        #expect(try update(#"[{"s":"BNBUSDT","pa":"1"}]"#)?.positionSymbol == SymbolID(1))
+        #expect(try update(#"[{"s":"BTCUSDT","pa":"1"},{"s":"BNBUSDT","pa":"1"}]"#)?.positionSymbol == nil)
+        #expect(try update(#"[{"s":"DOGEUSDT","pa":"1"}]"#)?.positionSymbol == nil)
+        #expect(try update("[]")?.positionSymbol == nil)
     }
 
     /// account_update_bnfcr.json: no USDT entry, so no USDT balance.

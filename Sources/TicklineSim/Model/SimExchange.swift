@@ -6,7 +6,8 @@
 /// be replayed. The HTTP layer wraps one instance in an actor and renders the results.
 final class SimExchange {
     /// Simulated-time cadence of the market walk.
-    let stepMs: Int64 = 100
+    /// The market model's time step (the random walk moves, books refresh and triggers run once per step).
+    let stepMs: Int64
     /// Splits every taker execution into this many fills (to exercise partial-fill handling).
     var partialFillSplits: Int = 1
     /// MARGIN_CALL when maintenance margin / margin balance reaches this ratio.
@@ -42,8 +43,9 @@ final class SimExchange {
     /// Latest simulated time seen by any call.
     private(set) var nowMs: Int64
 
-    init(symbols: [SimSymbolSpec], accounts: [SimAccountSpec], seed: UInt64, startMs: Int64) {
+    init(symbols: [SimSymbolSpec], accounts: [SimAccountSpec], seed: UInt64, startMs: Int64, stepMs: Int64 = 100) {
         self.symbols = symbols
+        self.stepMs = max(1, stepMs)
         var seeder = MarketRNG(seed: seed)
         markets = symbols.map { SymbolMarket(spec: $0, seed: seeder.next(), startMs: startMs) }
         replays = Array(repeating: nil, count: symbols.count)

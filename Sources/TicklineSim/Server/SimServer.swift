@@ -66,7 +66,7 @@ public enum SimServer {
         clock.setSkew(ms: options.faults.clockSkewMs)
         let historyMs = options.source == "random" ? Int64(max(0, options.historyMinutes)) * 60_000 : 0
         let exchange = SimExchange(symbols: config.symbols, accounts: config.accounts, seed: options.seed,
-                                   startMs: clock.nowMs() - historyMs)
+                                   startMs: clock.nowMs() - historyMs, stepMs: Int64(options.marketStepMs))
         if historyMs > 0 { _ = exchange.advance(toMs: clock.nowMs()) }  // the past: nobody listened
         exchange.partialFillSplits = max(1, options.faults.partialFills)
         if let replay = try SimReplayLoader.load(options.source) {
