@@ -159,6 +159,8 @@ public final class BinanceGateway<Loop: SocketEventLoop, C: NanoClock>: OrderGat
         }
     }
 
+    public func flush() { loop.flush() }
+
     public func poll(nowNs: UInt64, reports: some ExecutionReportSink) -> Int {
         var work = loop.poll { c, data in
             for a in accounts {

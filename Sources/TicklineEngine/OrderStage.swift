@@ -15,6 +15,9 @@ public protocol OrderGateway: AnyObject {
     /// Hands `intent` to the venue. When this returns the order's bytes have been handed to the
     /// I/O loop (or the paper fill produced): the tick-to-order point.
     func submit(_ intent: OrderIntent, nowNs: UInt64, reports: some ExecutionReportSink)
+    /// Hands the orders submitted since the last call to the kernel now (one system call for a
+    /// batch), rather than at the next `poll`.
+    func flush()
     /// I/O completions, timers, stream events; returns the work done.
     func poll(nowNs: UInt64, reports: some ExecutionReportSink) -> Int
     /// Releases sockets and connections (the stage's thread, after its last duty cycle).
@@ -30,6 +33,7 @@ public protocol ExecutionReportSink: AnyObject {
 public protocol OrderStageStats: Agent {
     var latency: LatencyRecorder { get }
     var endToEnd: LatencyRecorder { get }
+    var ingressToFill: LatencyRecorder { get }
     var handedOff: Int { get }
     var handedOffCounter: Atomic<Int> { get }
     var reportsForwarded: Int { get }
@@ -49,8 +53,11 @@ public final class OrderStage<C: NanoClock, Gateway: OrderGateway>: Agent, Execu
     public let gateway: Gateway
     /// Ingress → order stage dequeue.
     public let latency = LatencyRecorder(name: "ingress_to_order")
-    /// Ingress → order bytes handed to the I/O loop: tick-to-order.
+    /// Ingress → order bytes handed to the kernel (the batch's `flush`): tick-to-order.
     public let endToEnd = LatencyRecorder(name: "end_to_end")
+    /// Ingress → an entry's last fill confirmed to the order stage (the seed's signal-to-fill,
+    /// "within 2 seconds"; the `trade_executed` event leaves with it).
+    public let ingressToFill = LatencyRecorder(name: "ingress_to_fill")
     public private(set) var handedOff = 0
     /// `handedOff`, readable from other threads (updated once per batch).
     public let handedOffCounter = Atomic<Int>(0)
@@ -61,6 +68,9 @@ public final class OrderStage<C: NanoClock, Gateway: OrderGateway>: Agent, Execu
     var backlog: [ExecutionReport] = []
     var backlogHead = 0
     var journalSequence: UInt64 = 0
+    /// Ingress times of the batch being submitted, recorded once the batch is flushed.
+    let batchIngress: UnsafeMutablePointer<UInt64>
+    static var batchLimit: Int { 64 }
     let input: SPSCRingHandle<OrderIntent>
     let reports: SPSCRingHandle<ExecutionReport>
     let journal: SPSCRingHandle<JournalRecord>
@@ -75,22 +85,31 @@ public final class OrderStage<C: NanoClock, Gateway: OrderGateway>: Agent, Execu
         self.journal = rings.journal(.order).handle
         self.events = rings.events(.order).handle
         backlog.reserveCapacity(256)
+        batchIngress = .allocate(capacity: Self.batchLimit)
     }
+
+    deinit { batchIngress.deallocate() }
 
     public func doWork(nowNs: UInt64) throws -> Int {
         latency.serviceSwap()
         endToEnd.serviceSwap()
+        ingressToFill.serviceSwap()
         var work = gateway.poll(nowNs: nowNs, reports: self)
         work &+= flushBacklog()
         guard backlogHead == backlog.count else { return work }
-        let n = input.drain(limit: 64) { intent in
+        var n = 0
+        _ = input.drain(limit: Self.batchLimit) { intent in
             guard gateway.canSubmit, reports.freeCount > 0 else { return false }
             latency.record(clock.nowNs() &- intent.pointee.ingressNs)
             gateway.submit(intent.pointee, nowNs: nowNs, reports: self)
-            endToEnd.record(clock.nowNs() &- intent.pointee.ingressNs)
+            batchIngress[n] = intent.pointee.ingressNs
+            n &+= 1
             return true
         }
         if n > 0 {
+            gateway.flush()
+            let sent = clock.nowNs()
+            for i in 0..<n { endToEnd.record(sent &- batchIngress[i]) }
             handedOff &+= n
             handedOffCounter.store(handedOff, ordering: .relaxed)
         }
@@ -102,7 +121,12 @@ public final class OrderStage<C: NanoClock, Gateway: OrderGateway>: Agent, Execu
     /// A report from the gateway: to risk (or the backlog), the journal and the event ring.
     public func report(_ report: ExecutionReport, nowNs: UInt64) {
         reportsForwarded &+= 1
-        if report.lastFillQuantity.raw > 0 { fillsForwarded &+= 1 }
+        if report.lastFillQuantity.raw > 0 {
+            fillsForwarded &+= 1
+            if report.kind == .filled && report.closeReason == .none && report.ingressNs > 0 {
+                ingressToFill.record(clock.nowNs() &- report.ingressNs)
+            }
+        }
         if backlogHead != backlog.count || !reports.tryPush(report) { backlog.append(report) }
         journalSequence &+= 1
         if !journal.tryPush(JournalRecord(producer: .order, sequence: journalSequence, body: .execution(report))) {
@@ -186,6 +210,8 @@ public final class PaperGateway<C: NanoClock>: OrderGateway {
     }
 
     public func poll(nowNs: UInt64, reports: some ExecutionReportSink) -> Int { 0 }
+
+    public func flush() {}
 
     public func shutDown() {}
 }

@@ -203,6 +203,7 @@ public final class Pipeline {
                 (signal.latency.name, summary(signal.latency)),
                 (risk.latency.name, summary(risk.latency)),
                 (order.latency.name, summary(order.latency)),
+                (order.ingressToFill.name, summary(order.ingressToFill)),
             ],
             endToEnd: summary(order.endToEnd),
             rings: rings.allRingStats,

@@ -68,25 +68,9 @@ public final class PollingSocketLoop: SocketEventLoop {
         return true
     }
 
-    public func poll(_ handler: (URingCompletion, UnsafeRawBufferPointer?) -> Void) -> Int {
-        var handled = 0
-        if !connects.isEmpty {
-            let now = clock.nowNs()
-            var i = 0
-            while i < connects.count {
-                let c = connects[i]
-                if let outcome = Posix.connectResult(c.fd) {
-                    ready.append(URingCompletion(token: c.token, operation: .connect, result: -outcome, more: false))
-                    connects.remove(at: i)
-                } else if now >= c.deadlineNs {
-                    ready.append(URingCompletion(token: c.token, operation: .connect, result: -ECANCELED, more: false))
-                    ready.append(URingCompletion(token: c.token, operation: .timeout, result: -ETIME, more: false))
-                    connects.remove(at: i)
-                } else {
-                    i += 1
-                }
-            }
-        }
+    /// Writes the queued sends now (as far as the sockets take them) instead of at the next
+    /// `poll`: an order leaves the process the moment it is queued.
+    public func flush() {
         var s = 0
         while s < sends.count {
             let p = sends[s]
@@ -108,6 +92,28 @@ public final class PollingSocketLoop: SocketEventLoop {
             }
             s += 1
         }
+    }
+
+    public func poll(_ handler: (URingCompletion, UnsafeRawBufferPointer?) -> Void) -> Int {
+        var handled = 0
+        if !connects.isEmpty {
+            let now = clock.nowNs()
+            var i = 0
+            while i < connects.count {
+                let c = connects[i]
+                if let outcome = Posix.connectResult(c.fd) {
+                    ready.append(URingCompletion(token: c.token, operation: .connect, result: -outcome, more: false))
+                    connects.remove(at: i)
+                } else if now >= c.deadlineNs {
+                    ready.append(URingCompletion(token: c.token, operation: .connect, result: -ECANCELED, more: false))
+                    ready.append(URingCompletion(token: c.token, operation: .timeout, result: -ETIME, more: false))
+                    connects.remove(at: i)
+                } else {
+                    i += 1
+                }
+            }
+        }
+        flush()
         if !ready.isEmpty {
             // Handlers may queue new completions (a reconnect): take this batch out first.
             swap(&ready, &draining)

@@ -7,6 +7,8 @@ public protocol SocketEventLoop: AnyObject {
     @discardableResult func send(fd: Int32, _ bytes: UnsafeRawBufferPointer, token: UInt32) -> Bool
     @discardableResult func close(fd: Int32, token: UInt32) -> Bool
     func poll(_ handler: (URingCompletion, UnsafeRawBufferPointer?) -> Void) -> Int
+    /// Hands what was queued to the kernel now rather than at the next `poll`.
+    func flush()
 }
 
 extension URingLoop: SocketEventLoop {}

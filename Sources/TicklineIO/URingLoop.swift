@@ -261,22 +261,28 @@ public final class URingLoop {
         return true
     }
 
+    /// Submits what was queued now (one `io_uring_enter`; none with SQPOLL or nothing queued)
+    /// instead of at the next `poll`: an order leaves the process the moment it is queued.
+    @inline(__always)
+    public func flush() {
+        if !enabled { enable() }
+        guard pendingSubmissions > 0 else { return }
+        let n = io_uring_submit(ring)
+        if n > 0 {
+            submitted &+= Int(n)
+        } else if n < 0 {
+            submitErrors &+= 1
+            lastSubmitError = -n
+        }
+        pendingSubmissions = 0
+    }
+
     /// Submits what was queued and hands every available completion to `handler` (with the
     /// received bytes for receives, valid only during the call). Never waits. Returns how many
     /// completions were handled.
     @inline(__always)
     public func poll(_ handler: (URingCompletion, UnsafeRawBufferPointer?) -> Void) -> Int {
-        if !enabled { enable() }
-        if pendingSubmissions > 0 {
-            let n = io_uring_submit(ring)
-            if n > 0 {
-                submitted &+= Int(n)
-            } else if n < 0 {
-                submitErrors &+= 1
-                lastSubmitError = -n
-            }
-            pendingSubmissions = 0
-        }
+        flush()
         var handled = 0
         var cqe: UnsafeMutablePointer<io_uring_cqe>?
         while io_uring_peek_cqe(ring, &cqe) == 0, let c = cqe {

@@ -50,7 +50,7 @@ import TicklineTestSupport
             #expect(e2e[key] is Int, "end_to_end.\(key)")
         }
         let hops = try #require(json["hops"] as? [String: [String: Any]])
-        #expect(Set(hops.keys) == ["ingress_to_indicator", "ingress_to_signal", "ingress_to_risk", "ingress_to_order"])
+        #expect(Set(hops.keys) == ["ingress_to_indicator", "ingress_to_signal", "ingress_to_risk", "ingress_to_order", "ingress_to_fill"])
         for (_, h) in hops { #expect(h["p99_ns"] is Int && h["messages_per_s"] is Int) }
         // The indicator stage records every event: the 20 000 trades, the candles the synthetic
         // parse stage closed from them and its provisional kline updates. With the standard

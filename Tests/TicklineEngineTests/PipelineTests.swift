@@ -179,7 +179,9 @@ final class FusedHarness {
         #expect(done)
         let report = p.report(elapsedNs: 100_000_000)
         let events = 20_000 + p.parse.candlesClosed + p.parse.klineUpdates
-        #expect(report.hops.map { Int($0.summary.count) } == [events, p.signal.handled, p.risk.signalsHandled, p.order.handedOff])
+        // Hops, then ingress → fill: one per entry (paper fills each in full at once).
+        #expect(report.hops.map { Int($0.summary.count) }
+                == [events, p.signal.handled, p.risk.signalsHandled, p.order.handedOff, p.risk.engine.counters.entriesSubmitted])
         #expect(p.indicator.handled == events && p.risk.signalsHandled == p.signal.longSignals + p.signal.shortSignals)
         #expect(p.order.handedOff == p.risk.intentsSent)
         #expect(Int(report.endToEnd.count) == p.order.handedOff && p.order.handedOff > 0)
