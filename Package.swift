@@ -122,7 +122,7 @@ let package = Package(
             name: "tickline",
             dependencies: [
                 "TicklineCore", "TicklineRing", "TicklineConfig", "TicklineEngine", "TicklineSim", "TicklineBinance",
-                "TicklineIndicators", "TicklineStrategy",
+                "TicklineIndicators", "TicklineStrategy", "TicklineStore",
                 "TicklineTuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

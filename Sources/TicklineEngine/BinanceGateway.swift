@@ -343,7 +343,7 @@ public final class BinanceGateway<Loop: SocketEventLoop, C: NanoClock>: OrderGat
             return
         }
         switch event {
-        case .execution(var r, let status, let origType):
+        case .execution(var r, _, let origType):
             var i = r.clientOrderID != 0 ? a.find(r.clientOrderID) : nil
             if i == nil, let origType, origType == .stopMarket || origType == .takeProfitMarket {
                 i = a.findTriggered(symbol: r.symbol, type: origType, venueOrderID: r.venueOrderID)
@@ -374,9 +374,10 @@ public final class BinanceGateway<Loop: SocketEventLoop, C: NanoClock>: OrderGat
                     closed(a, i)
                 }
             } else if r.kind == .canceled || r.kind == .expired || r.kind == .rejected {
+                // A market order's tail expired (thin book) or the order was refused: final.
+                // Protective orders end through their ALGO_UPDATE instead.
                 if o.type == .market { finish(a, i, kind: r.kind, code: Int(r.venueErrorCode)) }
             }
-            _ = status
         case .algoUpdate(let u):
             guard u.clientOrderID != 0, let i = a.find(u.clientOrderID) else {
                 a.foreignReports += 1
@@ -428,13 +429,12 @@ public final class BinanceGateway<Loop: SocketEventLoop, C: NanoClock>: OrderGat
                 if nowNs >= a.keepAliveDueNs, !a.keyRequestInFlight {
                     a.keepAliveDueNs = nowNs &+ keepAliveIntervalNs
                     a.keyRequestInFlight = true
-                    a.client.keepAliveListenKey { [unowned self] outcome in
+                    a.client.keepAliveListenKey { outcome in
                         a.keyRequestInFlight = false
                         if case .ok = outcome { return }
                         // Failed: a fresh key and a fresh connection.
                         a.listenKey = nil
                         a.stream?.shutdown()
-                        _ = self
                     }
                 }
                 return 0

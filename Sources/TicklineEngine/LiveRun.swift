@@ -101,10 +101,7 @@ public enum LiveRun {
         if trading {
             let plan = try prepareTrading(configuration, venue, logger: logger)
             risk = plan.risk
-            makeOrder = switch settings.backend {
-            case .uring: plan.orderStage(try URingLoop())
-            case .poll: plan.orderStage(PollingSocketLoop())
-            }
+            makeOrder = try plan.orderStage(backend: settings.backend)
         }
         return Pipeline(layout: configuration.layout, settings: pipelineSettings, totalTicks: 0, ticksPerSecond: 0,
                         logger: logger, symbols: venue.symbols, journal: try openStore(configuration.store),
@@ -144,6 +141,7 @@ public enum LiveRun {
             accounts: accounts.map(\.settings), symbols: venue.rules, walletBalances: startup.walletBalances,
             globalTradingEnabled: configuration.trading.enabled,
             positionUpdateIntervalNs: UInt64(configuration.trading.positionUpdateMs) * 1_000_000,
+            snapshotIntervalNs: UInt64(configuration.trading.snapshotIntervalMs) * 1_000_000,
             exchangeProtectiveOrders: configuration.trading.protectiveOrders)
         risk.adoptedPositions = startup.positions.compactMap { row in
             guard let side = row.position.side else { return nil }
@@ -154,6 +152,7 @@ public enum LiveRun {
         // Order ids past anything an earlier run sent: its start time in ms, which a restart exceeds.
         let firstID = UInt64(LiveClock().wallTimeMs())
         risk.firstClientOrderID = firstID
+        risk.firstPositionID = firstID
         return TradingPlan(risk: risk, venue: venue, accounts: accounts.map(\.setup), firstOrderSequence: firstID)
     }
 
@@ -266,6 +265,14 @@ public struct TradingPlan {
     public var venue: LiveRun.Venue
     public var accounts: [VenueAccountSetup]
     public var firstOrderSequence: UInt64
+
+    /// The order stage on the venue over a new loop of `backend`.
+    public func orderStage(backend: VenueSettings.Backend) throws -> (PipelineRings) -> any OrderStageStats {
+        switch backend {
+        case .uring: orderStage(try URingLoop())
+        case .poll: orderStage(PollingSocketLoop())
+        }
+    }
 
     /// The order stage on the venue over `loop` (its own loop: the stage's thread owns it).
     public func orderStage<Loop: SocketEventLoop>(_ loop: Loop) -> (PipelineRings) -> any OrderStageStats {

@@ -51,8 +51,9 @@ public final class Pipeline {
     ///     the ones the synthetic parse stage closes. Without a live parse stage the signal age
     ///     check is off: the synthetic clock is not the wall clock.
     ///   - makeLiveParse: the live parse stage, which then takes the synthetic one's place.
-    ///   - risk: the risk engine's accounts and symbol rules. Nil: `RiskStageConfiguration.paper`
-    ///     (one paper account with a 10 000 USDT wallet, rules derived from the symbol table).
+    ///   - risk: the risk engine's accounts and symbol rules. Nil: `RiskStageConfiguration.synthetic`
+    ///     for the synthetic source, `.paper` on a venue (one account, 10 000 USDT, rules derived
+    ///     from the symbol table).
     ///   - orderGateway: the order stage on a venue (`BinanceGateway`). Nil: paper fills at the
     ///     latest prices (`PaperGateway`).
     ///   - journal: the LMDB store the journal rings are written to (group commit per duty
@@ -84,7 +85,8 @@ public final class Pipeline {
         indicator = IndicatorStage(rings: rings, clock: clock, symbols: table, configuration: analysis)
         signal = SignalStage(rings: rings, clock: clock, symbols: table, configuration: analysis)
         do {
-            risk = try RiskStage(rings: rings, clock: clock, symbols: table, configuration: riskConfiguration)
+            risk = try RiskStage(rings: rings, clock: clock, symbols: table,
+                                 configuration: riskConfiguration ?? (makeLiveParse == nil ? .synthetic(symbols: table) : nil))
         } catch {
             preconditionFailure("risk configuration: \(error)")
         }

@@ -6,8 +6,9 @@ import TicklineRisk
 /// parse), signals, execution reports, control-plane commands and store status — feeds each
 /// message to the pure `RiskEngine` and, after every call, drains the engine's outbox to its
 /// rings: order intents to the order ring (and the journal), denials to the journal and events,
-/// position updates, margin-call closures and switch changes to events, log records and alerts to
-/// the stage log.
+/// position updates, margin-call closures and switch changes to events, trades opened and closed
+/// and portfolio snapshots (every `snapshotIntervalNs`, a deadline checked by `engine.poll`) to
+/// the journal, log records and alerts to the stage log.
 ///
 /// Back pressure: a signal is consumed only when the order ring has room for every intent it may
 /// produce (one per account); otherwise it stays on its ring. Intents from other calls (closes,
@@ -46,6 +47,12 @@ public final class RiskStage<C: NanoClock>: Agent {
     public private(set) var positionUpdates = 0
     public private(set) var marginCallClosures = 0
     public private(set) var sideChannelOverflows = 0
+    /// Journal records of trades opened / closed and of portfolio snapshots (account rows and
+    /// position rows) pushed or attempted (a full journal ring counts in `sideChannelOverflows`).
+    public private(set) var tradesOpened = 0
+    public private(set) var tradesClosed = 0
+    public private(set) var accountSnapshots = 0
+    public private(set) var snapshotPositions = 0
     var journalSequence: UInt64 = 0
     var protectedAdopted = false
     /// Venue positions taken over at start-up.
@@ -57,19 +64,23 @@ public final class RiskStage<C: NanoClock>: Agent {
     public init(rings: PipelineRings, clock: C, symbols: SymbolTable,
                 configuration: RiskStageConfiguration? = nil) throws(RiskConfigurationError) {
         let config = configuration ?? .paper(symbols: symbols)
+        let startNs = clock.nowNs()
         var engine = try RiskEngine(accounts: config.accounts, symbols: config.symbols, symbolCount: symbols.count,
                                     globalTradingEnabled: config.globalTradingEnabled,
                                     firstClientOrderID: config.firstClientOrderID,
+                                    firstPositionID: config.firstPositionID,
                                     positionUpdateIntervalNs: config.positionUpdateIntervalNs,
-                                    exchangeProtectiveOrders: config.exchangeProtectiveOrders)
+                                    exchangeProtectiveOrders: config.exchangeProtectiveOrders,
+                                    snapshotIntervalNs: config.snapshotIntervalNs, startNs: startNs)
         for (i, balance) in config.walletBalances.enumerated() where i < config.accounts.count {
             engine.setWalletBalance(AccountID(UInt16(i)), balance)
         }
-        let startNs = clock.nowNs()
+        // Adoptions accumulate `TradeOpened`s in the outbox; the first duty cycle drains them.
+        let startMs = clock.wallTimeMs()
         var adopted = 0
         for p in config.adoptedPositions {
             if engine.adoptPosition(p.account, p.symbol, side: p.side, quantity: p.quantity, entryPrice: p.entryPrice,
-                                    nowNs: startNs) {
+                                    nowNs: startNs, entryTimeMs: startMs) {
                 adopted += 1
             }
         }
@@ -95,6 +106,7 @@ public final class RiskStage<C: NanoClock>: Agent {
         var work = 0
         if !protectedAdopted {
             protectedAdopted = true
+            drainOutbox(nowNs: nowNs)  // the adoptions' `TradeOpened`s, from init
             engine.protectAdoptedPositions(nowNs: nowNs)
             drainOutbox(nowNs: nowNs)
         }
@@ -132,7 +144,8 @@ public final class RiskStage<C: NanoClock>: Agent {
         }
         signalsHandled &+= n
         work &+= n
-        engine.poll(nowNs: nowNs)
+        // The wall clock is read only when a snapshot is due (it keys the snapshot in the store).
+        engine.poll(nowNs: nowNs, wallTimeMs: nowNs >= engine.nextSnapshotDueNs ? clock.wallTimeMs() : 0)
         drainOutbox(nowNs: nowNs)
         return work
     }
@@ -172,6 +185,28 @@ public final class RiskStage<C: NanoClock>: Agent {
             let s = engine.outbox.switches[i]
             push(EngineEvent(producer: .risk, timeNs: nowNs,
                              body: .tradingSwitched(account: s.account, isGlobal: s.isGlobal, enabled: s.enabled)))
+        }
+        for i in engine.outbox.tradesOpened.indices {
+            tradesOpened &+= 1
+            journalSequence &+= 1
+            push(JournalRecord(producer: .risk, sequence: journalSequence, body: .tradeOpened(engine.outbox.tradesOpened[i])))
+        }
+        for i in engine.outbox.tradesClosed.indices {
+            tradesClosed &+= 1
+            journalSequence &+= 1
+            push(JournalRecord(producer: .risk, sequence: journalSequence, body: .tradeClosed(engine.outbox.tradesClosed[i])))
+        }
+        for i in engine.outbox.accountSnapshots.indices {
+            accountSnapshots &+= 1
+            journalSequence &+= 1
+            push(JournalRecord(producer: .risk, sequence: journalSequence,
+                               body: .accountSnapshot(engine.outbox.accountSnapshots[i])))
+        }
+        for i in engine.outbox.snapshotPositions.indices {
+            snapshotPositions &+= 1
+            journalSequence &+= 1
+            push(JournalRecord(producer: .risk, sequence: journalSequence,
+                               body: .portfolioSnapshot(engine.outbox.snapshotPositions[i])))
         }
         for i in engine.outbox.logs.indices { pushLog(engine.outbox.logs[i]) }
         for i in engine.outbox.alerts.indices { pushLog(engine.outbox.alerts[i]) }

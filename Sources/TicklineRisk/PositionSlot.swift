@@ -46,6 +46,20 @@ struct PositionSlot: BitwiseCopyable {
     var fundingTimeMs: Int64 = 0
     var lastFunding: Int64 = 0
     var fundingAwaitingVenue = false
+    /// The trade's books for `TradeOpened` / `TradeClosed`: the first fill's venue time, every
+    /// entry fill (quantity, Σ notional), every closing fill (quantity, Σ notional: the exit
+    /// price's volume weighting), every commission and the funding realized, money at 8 places.
+    var entryTimeMs: Int64 = 0
+    var enteredQuantity = Quantity.zero
+    var enteredNotional: Int64 = 0
+    var exitedQuantity = Quantity.zero
+    var exitedNotional: Int64 = 0
+    var fees: Int64 = 0
+    var fundingRealized: Int64 = 0
+    /// A `TradeClosed` went out for this slot: a later entry fill starts a new trade (new id).
+    var tradeClosed = false
+    /// Taken over from the venue at start-up (`adoptPosition`).
+    var adopted = false
 
     /// Still exposed to the market: has quantity and no close in flight. Pending closes are
     /// treated as closed at the mark by the margin-call recomputation.

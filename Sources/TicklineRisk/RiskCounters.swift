@@ -35,6 +35,11 @@ public struct RiskCounters: Sendable {
     public internal(set) var intentsNotSent = 0
     public internal(set) var outboxOverflows = 0
     public internal(set) var commandsIgnored = 0
+    /// `TradeOpened` / `TradeClosed` put in the outbox (adoptions included).
+    public internal(set) var tradesOpened = 0
+    public internal(set) var tradesClosed = 0
+    /// `AccountSnapshot`s put in the outbox.
+    public internal(set) var snapshots = 0
 
     init() {}
 

@@ -29,6 +29,7 @@ extension RiskEngine {
     public mutating func handleExecution(_ r: ExecutionReport, nowNs: UInt64) {
         if r.kind == .funding { return reconcileFunding(r.account, r.symbol, venueIncome: r.realizedPnL, nowNs: nowNs) }
         outbox.clear()
+        if r.eventTimeMs > lastExecutionTimeMs { lastExecutionTimeMs = r.eventTimeMs }
         let a = r.account.index, s = r.symbol.index
         guard a < accountCount, s < symbolCount, r.clientOrderID != 0 else {
             counters.unmatchedReports += 1
@@ -56,14 +57,14 @@ extension RiskEngine {
                     counters.duplicateFills += 1
                 } else {
                     slots[i].closeFilled = booked(r, slots[i].closeFilled)
-                    reduce(i, a, s, r)
+                    reduce(i, a, s, r, reason: slots[i].closeReason)
                 }
             }
-            if isFinal { closeFinished(i, a, r) }
+            if isFinal { closeFinished(i, a, s, r) }
         } else if id == slots[i].stopOrderID || id == slots[i].takeProfitOrderID {
             if isFill {
                 counters.venueCloseFills += 1
-                reduce(i, a, s, r)
+                reduce(i, a, s, r, reason: id == slots[i].stopOrderID ? .stopLoss : .takeProfit)
             }
             if isFinal {
                 if id == slots[i].stopOrderID { slots[i].stopOrderID = 0 } else { slots[i].takeProfitOrderID = 0 }
@@ -89,11 +90,18 @@ extension RiskEngine {
         }
         let rules = symbols[s].rules
         let first = slots[i].quantity.raw == 0
+        if first && slots[i].tradeClosed { startNewTrade(i) }
         let q = r.lastFillQuantity
+        let notional = RiskMath.notional(q, rules.quantityScale, r.lastFillPrice, rules.priceScale)
+        let commission = RiskMath.priceScaleToMoney(r.commission, rules.priceScale)
         slots[i].quantity += q
-        slots[i].costBasis &+= RiskMath.notional(q, rules.quantityScale, r.lastFillPrice, rules.priceScale)
-        accounts[a].wallet &-= RiskMath.priceScaleToMoney(r.commission, rules.priceScale)
-        slots[i].realized &-= RiskMath.priceScaleToMoney(r.commission, rules.priceScale)
+        slots[i].costBasis &+= notional
+        accounts[a].wallet &-= commission
+        slots[i].realized &-= commission
+        slots[i].enteredQuantity += q
+        slots[i].enteredNotional &+= notional
+        slots[i].fees &+= commission
+        accounts[a].filledSinceSnapshot = true
         slots[i].entryFilled = booked(r, slots[i].entryFilled)
         let remaining = slots[i].entryQuantity - slots[i].entryFilled
         slots[i].reserve = remaining.raw > 0
@@ -103,12 +111,17 @@ extension RiskEngine {
         counters.fills += 1
         if first {
             slots[i].openedNs = nowNs
+            slots[i].entryTimeMs = r.eventTimeMs > 0 ? r.eventTimeMs : latestEventTimeMs
             let price = markingPrice(a, s)
             slots[i].markPrice = price.raw > 0 ? price : r.lastFillPrice
             scheduleUpdate(i, nowNs: nowNs)
             if exchangeProtectiveOrders { sendSafetyNet(i, a, s, ingressNs: r.ingressNs) }
         }
         revalue(i, a, s)
+        if first {
+            tradeOpened(i, a, s, ingressNs: r.ingressNs, entryPrice: r.lastFillPrice, entryClientOrderID: r.clientOrderID,
+                        adopted: false)
+        }
     }
 
     /// Sends the exchange-side safety net for every position adopted at start-up that has none
@@ -148,8 +161,9 @@ extension RiskEngine {
     }
 
     /// Books a closing fill: price PnL on the closed part against its share of the cost basis,
-    /// plus its share of the accrued funding, less commission.
-    mutating func reduce(_ i: Int, _ a: Int, _ s: Int, _ r: ExecutionReport) {
+    /// plus its share of the accrued funding, less commission. The fill that leaves nothing
+    /// closes the trade (`TradeClosed`, with `reason`).
+    mutating func reduce(_ i: Int, _ a: Int, _ s: Int, _ r: ExecutionReport, reason: CloseReason) {
         let slot = slots[i]
         guard slot.quantity.raw > 0 else {
             counters.unmatchedReports += 1
@@ -162,17 +176,25 @@ extension RiskEngine {
         let cost = whole ? slot.costBasis : RiskMath.scale(slot.costBasis, q.raw, slot.quantity.raw, .halfEven)
         let funding = whole ? slot.funding : RiskMath.scale(slot.funding, q.raw, slot.quantity.raw, .halfEven)
         let pnl = slot.side == .buy ? exit &- cost : cost &- exit
-        let booked = pnl &+ funding &- RiskMath.priceScaleToMoney(r.commission, rules.priceScale)
+        let commission = RiskMath.priceScaleToMoney(r.commission, rules.priceScale)
+        let booked = pnl &+ funding &- commission
         accounts[a].wallet &+= booked
+        accounts[a].filledSinceSnapshot = true
         slots[i].realized &+= booked
         slots[i].costBasis &-= cost
         slots[i].funding &-= funding
         slots[i].quantity -= q
+        slots[i].exitedQuantity += q
+        slots[i].exitedNotional &+= exit
+        slots[i].fees &+= commission
+        slots[i].fundingRealized &+= funding
         counters.fills += 1
         revalue(i, a, s)
+        if slots[i].quantity.raw == 0 { tradeClosed(i, a, s, reason: reason, r) }
     }
 
-    mutating func closeFinished(_ i: Int, _ a: Int, _ r: ExecutionReport) {
+    mutating func closeFinished(_ i: Int, _ a: Int, _ s: Int, _ r: ExecutionReport) {
+        let reason = slots[i].closeReason
         slots[i].closeOrderID = 0
         slots[i].closeReason = .none
         slots[i].closeFilled = .zero
@@ -180,13 +202,18 @@ extension RiskEngine {
             if r.kind == .rejected && r.venueErrorCode == -2022 {
                 // The venue says there is nothing left to reduce: closed, at the last mark.
                 accounts[a].wallet &+= slots[i].unrealized
+                accounts[a].filledSinceSnapshot = true
                 slots[i].realized &+= slots[i].unrealized
+                slots[i].exitedQuantity += slots[i].quantity
+                slots[i].exitedNotional &+= slots[i].notional
+                slots[i].fundingRealized &+= slots[i].funding
                 slots[i].quantity = .zero
                 slots[i].costBasis = 0
                 slots[i].funding = 0
                 slots[i].notional = 0
                 slots[i].unrealized = 0
                 counters.closesAlreadyFlat += 1
+                tradeClosed(i, a, s, reason: reason == .none ? .manual : reason, r)
             } else if r.kind != .filled {
                 counters.closesFailed += 1
             }

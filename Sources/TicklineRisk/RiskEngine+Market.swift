@@ -180,10 +180,13 @@ extension RiskEngine {
     }
 
     /// Deadlines, called every duty cycle: a `PositionUpdate` per open position every
-    /// `positionUpdateIntervalNs` (5 s) from its first fill. A late call emits once and keeps the
-    /// cadence (no burst of catch-up updates). Costs one compare until something is due.
-    public mutating func poll(nowNs: UInt64) {
+    /// `positionUpdateIntervalNs` (5 s) from its first fill, and the portfolio snapshots every
+    /// `snapshotIntervalNs` (15 min; see `RiskEngine+Snapshots`, which also says what
+    /// `wallTimeMs` is for). A late call emits once and keeps the cadence (no burst of catch-up
+    /// updates). Costs two compares until something is due.
+    public mutating func poll(nowNs: UInt64, wallTimeMs: Int64 = 0) {
         outbox.clear()
+        if nowNs >= nextSnapshotDueNs && snapshotIntervalNs > 0 { takeSnapshots(nowNs: nowNs, wallTimeMs: wallTimeMs) }
         guard nowNs >= nextUpdateDueNs else { return }
         var next = UInt64.max
         for a in 0..<accountCount {
@@ -191,7 +194,10 @@ extension RiskEngine {
                 let i = slotIndex(a, s)
                 guard slots[i].quantity.raw > 0 else { continue }
                 if nowNs >= slots[i].nextUpdateNs {
-                    publishUpdate(i, a, s, nowNs: nowNs)
+                    if let u = positionUpdate(a, s, nowNs: nowNs, eventTimeMs: symbols[s].lastEventTimeMs),
+                       !outbox.positionUpdates.append(u) {
+                        counters.outboxOverflows += 1
+                    }
                     repeat { slots[i].nextUpdateNs &+= positionUpdateIntervalNs } while slots[i].nextUpdateNs <= nowNs
                 }
                 next = min(next, slots[i].nextUpdateNs)
@@ -200,14 +206,14 @@ extension RiskEngine {
         nextUpdateDueNs = next
     }
 
-    mutating func publishUpdate(_ i: Int, _ a: Int, _ s: Int, nowNs: UInt64) {
-        guard let p = position(AccountID(UInt16(a)), SymbolID(UInt16(s))) else { return }
+    /// The position in (a, s) as a `PositionUpdate` (PnL at the symbol's price scale), or nil.
+    func positionUpdate(_ a: Int, _ s: Int, nowNs: UInt64, eventTimeMs: Int64) -> PositionUpdate? {
+        guard let p = position(AccountID(UInt16(a)), SymbolID(UInt16(s))) else { return nil }
         let ps = symbols[s].rules.priceScale
-        let u = PositionUpdate(
-            timeNs: nowNs, eventTimeMs: symbols[s].lastEventTimeMs, account: p.account, symbol: p.symbol, side: p.side,
+        return PositionUpdate(
+            timeNs: nowNs, eventTimeMs: eventTimeMs, account: p.account, symbol: p.symbol, side: p.side,
             quantity: p.quantity, entryPrice: p.averageEntryPrice, markPrice: p.markPrice,
             unrealizedPnL: RiskMath.moneyToPriceScale(p.unrealizedPnL.raw, ps),
             accruedFunding: RiskMath.moneyToPriceScale(p.accruedFunding.raw, ps))
-        if !outbox.positionUpdates.append(u) { counters.outboxOverflows += 1 }
     }
 }

@@ -25,6 +25,12 @@ import TicklineCore
 ///   ÷ leverage, equity = wallet + Σ unrealized (incl. funding), level = equity ÷ margin used ×
 ///   100; below 110 % close the largest loss, recompute, repeat until ≥ 120 %.
 ///
+/// ## Trades and snapshots (for the journal)
+/// A position's first entry fill (or its adoption) puts a `TradeOpened` in the outbox, the fill
+/// that brings its quantity back to zero a `TradeClosed` (see `RiskEngine+Trades`). Every
+/// `snapshotIntervalNs` (15 min) `poll` takes a portfolio snapshot of each account with open
+/// positions or a fill since the last one (see `RiskEngine+Snapshots`).
+///
 /// ## Performance
 /// A price event costs, per account holding the symbol, one Int128 product (the mark), two
 /// compares (SL/TP) and one Int128 compare (margin level), using running per-account sums. Scans
@@ -33,6 +39,8 @@ public struct RiskEngine {
     /// Quote amounts (balances, notionals, PnL, margin, fees): 8 places, Binance's precision.
     public static let moneyScale = DecimalScale(places: 8)
     public static let defaultPositionUpdateIntervalNs: UInt64 = 5_000_000_000
+    /// Portfolio snapshots: every 15 minutes (`[trading] snapshot_interval_ms`).
+    public static let defaultSnapshotIntervalNs: UInt64 = 900_000_000_000
     /// Margin level (percent) below which a margin call starts, and the level it restores.
     public static let marginCallTriggerPercent: Int128 = 110
     public static let marginCallTargetPercent: Int128 = 120
@@ -47,6 +55,10 @@ public struct RiskEngine {
         /// every position, and Σ notional of the live ones (no close in flight).
         var unrealizedSum: Int64 = 0
         var liveNotionalSum: Int64 = 0
+        /// A fill (entry or close) since the last snapshot: the account gets one even if flat now.
+        var filledSinceSnapshot = false
+        /// The last snapshot's time, so the next one's key sorts after it even if the clock stalls.
+        var lastSnapshotTimeMs: Int64 = 0
     }
 
     struct SymbolState {
@@ -64,6 +76,8 @@ public struct RiskEngine {
     public let accountCount: Int
     public let symbolCount: Int
     public let positionUpdateIntervalNs: UInt64
+    /// The portfolio snapshot cadence; 0 disables snapshots.
+    public let snapshotIntervalNs: UInt64
     /// Whether risk sends the exchange-side STOP_MARKET / TAKE_PROFIT_MARKET safety net (see
     /// `handleExecution`).
     public let exchangeProtectiveOrders: Bool
@@ -75,6 +89,10 @@ public struct RiskEngine {
     var nextClientOrderID: UInt64
     var nextPositionID: UInt64
     var nextUpdateDueNs: UInt64 = .max
+    /// When `poll` takes the next portfolio snapshot (`.max` when disabled).
+    public internal(set) var nextSnapshotDueNs: UInt64 = .max
+    /// The latest execution report's venue event time (see `latestEventTimeMs`).
+    var lastExecutionTimeMs: Int64 = 0
     public internal(set) var counters = RiskCounters()
     /// The last call's decisions; see `RiskOutbox`.
     public internal(set) var outbox: RiskOutbox
@@ -85,10 +103,14 @@ public struct RiskEngine {
     ///   - symbolCount: the symbol table's size (at least every rule's id + 1).
     ///   - firstClientOrderID, firstPositionID: where the engine's id sequences start (the start-up
     ///     sequence passes values past those journaled, so ids stay unique across restarts).
+    ///   - snapshotIntervalNs: portfolio snapshots are due at `startNs + k × snapshotIntervalNs`
+    ///     (k ≥ 1) on the clock `poll` is given; 0 disables them.
     public init(accounts: [AccountSettings], symbols: [SymbolRules], symbolCount: Int = 0,
                 globalTradingEnabled: Bool = true, firstClientOrderID: UInt64 = 1, firstPositionID: UInt64 = 1,
                 positionUpdateIntervalNs: UInt64 = RiskEngine.defaultPositionUpdateIntervalNs,
-                exchangeProtectiveOrders: Bool = true) throws(RiskConfigurationError) {
+                exchangeProtectiveOrders: Bool = true,
+                snapshotIntervalNs: UInt64 = RiskEngine.defaultSnapshotIntervalNs,
+                startNs: UInt64 = 0) throws(RiskConfigurationError) {
         guard !accounts.isEmpty else { throw .noAccounts }
         for (i, a) in accounts.enumerated() {
             guard a.id.index == i else { throw .accountIDsNotDense(position: i, id: a.id.rawValue) }
@@ -108,6 +130,8 @@ public struct RiskEngine {
         self.accountCount = accounts.count
         self.symbolCount = count
         self.positionUpdateIntervalNs = positionUpdateIntervalNs
+        self.snapshotIntervalNs = snapshotIntervalNs
+        self.nextSnapshotDueNs = snapshotIntervalNs > 0 ? startNs &+ snapshotIntervalNs : .max
         self.exchangeProtectiveOrders = exchangeProtectiveOrders
         self.accounts = accounts.map { AccountState(settings: $0, tradingEnabled: $0.tradingEnabled) }
         self.symbols = states
@@ -129,16 +153,8 @@ public struct RiskEngine {
         let slot = slots[slotIndex(account.index, symbol.index)]
         guard slot.occupied else { return nil }
         let rules = symbols[symbol.index].rules
-        let average: Price
-        if slot.quantity.raw > 0 {
-            // entry = costBasis ÷ quantity: raw = C × 10^(qs+ps) ÷ (10^8 × Q)
-            let places = Int(rules.quantityScale.places) + Int(rules.priceScale.places)
-            average = Price(raw: RiskMath.clamp(RiskMath.divide(
-                Int128(slot.costBasis) * RiskMath.pow10(places),
-                RiskMath.pow10(RiskMath.moneyPlaces) * Int128(slot.quantity.raw), .halfEven)))
-        } else {
-            average = .zero
-        }
+        // entry = costBasis ÷ quantity
+        let average = RiskMath.averagePrice(slot.costBasis, slot.quantity, rules.quantityScale, rules.priceScale)
         let phase: PositionPhase = slot.closeOrderID != 0 ? .closing : (slot.quantity.raw > 0 ? .open : .opening)
         return RiskPosition(
             positionID: slot.positionID, account: account, symbol: symbol, side: slot.side, phase: phase,
@@ -182,9 +198,13 @@ public struct RiskEngine {
     /// Takes over a position found on the venue at start-up (`positionRisk`), with stop-loss and
     /// take-profit from the account's fallback percentages around its entry. Ignored (false) if
     /// the symbol is not tradable or the slot is in use.
+    ///
+    /// Appends a `TradeOpened` (marked `adopted`, time `entryTimeMs`: the wall-clock time of the
+    /// take-over, as the venue's opening time is unknown) to the outbox **without clearing it**,
+    /// so that several adoptions accumulate: drain the outbox before the next call.
     @discardableResult
     public mutating func adoptPosition(_ account: AccountID, _ symbol: SymbolID, side: Side, quantity: Quantity,
-                                       entryPrice: Price, nowNs: UInt64) -> Bool {
+                                       entryPrice: Price, nowNs: UInt64, entryTimeMs: Int64 = 0) -> Bool {
         let a = account.index, s = symbol.index
         guard a < accountCount, s < symbolCount, symbols[s].tradable, quantity.raw > 0, entryPrice.raw > 0 else {
             return false
@@ -205,10 +225,15 @@ public struct RiskEngine {
         slot.takeProfit = levels.takeProfit
         slot.positionID = takePositionID()
         slot.openedNs = nowNs
+        slot.entryTimeMs = entryTimeMs
+        slot.adopted = true
+        slot.enteredQuantity = quantity
+        slot.enteredNotional = slot.costBasis
         slots[i] = slot
         accounts[a].occupied += 1
         scheduleUpdate(i, nowNs: nowNs)
         revalue(i, a, s)
+        tradeOpened(i, a, s, ingressNs: nowNs, entryClientOrderID: 0, adopted: true)
         return true
     }
 

@@ -58,6 +58,14 @@ enum RiskMath {
         return clamp(divide(product, pow10(excess), .halfEven))
     }
 
+    /// The price at which `q` has notional `money` (money ÷ quantity at the price scale,
+    /// half-even): raw = M × 10^(qs+ps) ÷ (10^8 × Q). Zero for a zero quantity.
+    static func averagePrice(_ money: Int64, _ q: Quantity, _ qs: DecimalScale, _ ps: DecimalScale) -> Price {
+        guard q.raw > 0 else { return .zero }
+        let places = Int(qs.places) + Int(ps.places)
+        return Price(raw: clamp(divide(Int128(money) * pow10(places), pow10(moneyPlaces) * Int128(q.raw), .halfEven)))
+    }
+
     /// `value × numerator ÷ denominator` in one rounding.
     static func scale(_ value: Int64, _ numerator: Int64, _ denominator: Int64, _ rule: RiskRounding) -> Int64 {
         clamp(divide(Int128(value) * Int128(numerator), Int128(denominator), rule))

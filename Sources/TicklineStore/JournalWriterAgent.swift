@@ -24,10 +24,14 @@ public struct JournalWriterOptions: Sendable {
     /// Backoff between retries of a failed commit: doubles from min to max.
     public var retryBackoffMinNs: UInt64
     public var retryBackoffMaxNs: UInt64
+    /// The upper 32 bits of the low half of this process's `TradeID`s (random by default; see
+    /// `TradeIDGenerator`).
+    public var tradeIDProcessTag: UInt32
 
     public init(maxRecordsPerCycle: Int = 4096, pendingCapacity: Int = 65_536, maxRecordsPerTransaction: Int = 8192,
                 marketSyncIntervalNs: UInt64 = 100_000_000, readerCheckIntervalNs: UInt64 = 60_000_000_000,
-                retryBackoffMinNs: UInt64 = 1_000_000, retryBackoffMaxNs: UInt64 = 1_000_000_000) {
+                retryBackoffMinNs: UInt64 = 1_000_000, retryBackoffMaxNs: UInt64 = 1_000_000_000,
+                tradeIDProcessTag: UInt32 = UInt32.random(in: 1...UInt32.max)) {
         self.maxRecordsPerCycle = max(1, maxRecordsPerCycle)
         self.pendingCapacity = max(1, pendingCapacity)
         self.maxRecordsPerTransaction = max(1, maxRecordsPerTransaction)
@@ -35,6 +39,7 @@ public struct JournalWriterOptions: Sendable {
         self.readerCheckIntervalNs = readerCheckIntervalNs
         self.retryBackoffMinNs = retryBackoffMinNs
         self.retryBackoffMaxNs = max(retryBackoffMinNs, retryBackoffMaxNs)
+        self.tradeIDProcessTag = tradeIDProcessTag
     }
 }
 
@@ -47,13 +52,17 @@ public struct JournalWriterOptions: Sendable {
 /// | `.execution` | journal | `orders` (status merged), `fills` (when it carries a fill) |
 /// | `.denied` | journal | `denials` |
 /// | `.portfolioSnapshot` | journal | `snapshot_positions` |
+/// | `.accountSnapshot` | journal | `snapshots` (`PortfolioSnapshot`) |
+/// | `.tradeOpened` | journal | `trades` (validated insert; see `JournalWriterAgent+Trades`) |
+/// | `.tradeClosed` | journal | `trades` (the same record closed in place) |
 /// | `.candle` | market | `candles` (appended when in key order, else overwritten) |
 /// | `.signal` | market | `signals` |
 ///
 /// ## Failure handling (UC-SYSTEM-002)
 /// Records leave a ring only into a pending batch, and leave the batch only when the
 /// transaction holding them has committed. `MDB_MAP_FULL` grows the map and reruns the batch;
-/// transient errors are retried up to 3 times at once. Any other failure (full disk, a map that
+/// transient errors are retried up to 3 times at once (`LMDBEnvironment.update`, counted in
+/// `stats.retries`). Any other failure (full disk, a map that
 /// cannot grow, persistent I/O errors) keeps the batch, counts the error, moves the store to
 /// `degraded` (published on `statusRing` so risk stops opening positions) and retries with
 /// exponential backoff, while the batch keeps absorbing new records up to `pendingCapacity`;
@@ -91,6 +100,13 @@ public final class JournalWriterAgent: Agent {
     /// Last sequence seen per producer (`StageID.rawValue`), for gap counting.
     var lastSequence = [UInt64](repeating: 0, count: 8)
     var seenProducer = [Bool](repeating: false, count: 8)
+    /// The open trade of each position (risk's position id) journaled by this process. Cold
+    /// path: trades open and close a few times a minute at most, so a dictionary is fine.
+    var openTrades: [UInt64: TradeID] = [:]
+    /// What the transaction being applied did to `openTrades` and the counters; folded in only
+    /// once it has committed (an aborted or re-run transaction leaves no trace).
+    var staged = StagedJournalChanges()
+    let tradeIDs: TradeIDGenerator
 
     /// - Parameters:
     ///   - rings: the journal rings, drained in this order every cycle.
@@ -106,6 +122,7 @@ public final class JournalWriterAgent: Agent {
         marketBatch = JournalBatch(capacity: options.pendingCapacity)
         retry = [RetryState(backoffNs: options.retryBackoffMinNs), RetryState(backoffNs: options.retryBackoffMinNs)]
         transactionLimit = options.maxRecordsPerTransaction
+        tradeIDs = TradeIDGenerator(processTag: options.tradeIDProcessTag)
     }
 
     public convenience init(store: TicklineStore, rings: [SPSCRing<JournalRecord>],
@@ -179,7 +196,7 @@ public final class JournalWriterAgent: Agent {
     static func isMarket(_ body: JournalRecord.Body) -> Bool {
         switch body {
         case .candle, .signal: return true
-        case .order, .denied, .execution, .portfolioSnapshot: return false
+        case .order, .denied, .execution, .portfolioSnapshot, .accountSnapshot, .tradeOpened, .tradeClosed: return false
         }
     }
 
@@ -252,6 +269,7 @@ public final class JournalWriterAgent: Agent {
                     kind == .journal ? try applyJournal(records, in: txn) : try applyMarket(records, in: txn)
                 }
                 batch.removeFirst(records.count)
+                if kind == .journal { commitStaged() }
                 committed &+= records.count
                 metrics.commits.add(1, ordering: .relaxed)
                 metrics.records.add(records.count, ordering: .relaxed)
@@ -285,6 +303,7 @@ public final class JournalWriterAgent: Agent {
     /// (the transaction then aborts and nothing of the batch is kept).
     func applyJournal(_ records: UnsafeBufferPointer<JournalRecord>, in txn: borrowing LMDBWriteTransaction) throws -> Int {
         var bytes = 0
+        staged.reset()
         for record in records {
             do {
                 switch record.body {
@@ -296,15 +315,27 @@ public final class JournalWriterAgent: Agent {
                     bytes &+= try tables.denials.put(denied, in: txn)
                 case .portfolioSnapshot(let position):
                     bytes &+= try tables.snapshotPositions.put(position, in: txn)
+                    staged.snapshotPositions &+= 1
+                case .accountSnapshot(let snapshot):
+                    bytes &+= try tables.snapshots.put(PortfolioSnapshot(snapshot), in: txn)
+                    staged.snapshots &+= 1
+                case .tradeOpened(let opened):
+                    bytes &+= try applyTradeOpened(opened, in: txn)
+                case .tradeClosed(let closed):
+                    bytes &+= try applyTradeClosed(closed, in: txn)
                 case .candle, .signal:
                     preconditionFailure("market record in the journal batch")
                 }
             } catch .lmdb(let e, _) {
                 throw e
             } catch {
-                // A record that cannot apply (corrupt stored row): skipped and counted; the
-                // stored data is left as it is.
+                // A record that cannot apply (corrupt stored row, an invalid trade): skipped and
+                // counted; the stored data is left as it is.
                 metrics.rejectedRecords.add(1, ordering: .relaxed)
+                switch record.body {
+                case .tradeOpened, .tradeClosed: metrics.tradesRejected.add(1, ordering: .relaxed)
+                default: break
+                }
             }
         }
         return bytes
@@ -365,7 +396,7 @@ public final class JournalWriterAgent: Agent {
                     }
                 case .signal(let signal):
                     bytes &+= try tables.signals.put(signal, in: txn)
-                case .order, .denied, .execution, .portfolioSnapshot:
+                case .order, .denied, .execution, .portfolioSnapshot, .accountSnapshot, .tradeOpened, .tradeClosed:
                     preconditionFailure("journal record in the market batch")
                 }
             } catch .lmdb(let e, _) {
@@ -408,7 +439,10 @@ public final class JournalWriterAgent: Agent {
             mapGrowths: store.journal.growths + store.market.growths,
             staleReadersCleared: store.journal.staleReadersCleared + store.market.staleReadersCleared,
             degradedEpisodes: m.degradedEpisodes.load(ordering: .relaxed), recoveries: m.recoveries.load(ordering: .relaxed),
-            state: StoreStatus.State(rawValue: m.stateRaw.load(ordering: .relaxed)) ?? .healthy)
+            state: StoreStatus.State(rawValue: m.stateRaw.load(ordering: .relaxed)) ?? .healthy,
+            tradesOpened: m.tradesOpened.load(ordering: .relaxed), tradesResumed: m.tradesResumed.load(ordering: .relaxed),
+            tradesClosed: m.tradesClosed.load(ordering: .relaxed), tradesRejected: m.tradesRejected.load(ordering: .relaxed),
+            snapshots: m.snapshots.load(ordering: .relaxed), snapshotPositions: m.snapshotPositions.load(ordering: .relaxed))
     }
 
     /// The store's state as risk sees it (`StoreStatus`), readable from any thread.

@@ -20,6 +20,12 @@ public final class JournalWriterMetrics: Sendable {
     let recoveries = Atomic<Int>(0)
     let stateRaw = Atomic<UInt8>(StoreStatus.State.healthy.rawValue)
     let stateChangedNs = Atomic<UInt64>(0)
+    let tradesOpened = Atomic<Int>(0)
+    let tradesResumed = Atomic<Int>(0)
+    let tradesClosed = Atomic<Int>(0)
+    let tradesRejected = Atomic<Int>(0)
+    let snapshots = Atomic<Int>(0)
+    let snapshotPositions = Atomic<Int>(0)
 
     init() {}
 }
@@ -55,4 +61,17 @@ public struct JournalWriterStats: Sendable, Equatable {
     public var degradedEpisodes: Int
     public var recoveries: Int
     public var state: StoreStatus.State
+    /// Trade records inserted (committed) from `.tradeOpened` — each one "Trade {id} persisted to
+    /// database": the store module has no logger, so the debug line is this counter.
+    public var tradesOpened: Int
+    /// Adopted positions matched to an open trade already stored (a restart): no new record.
+    public var tradesResumed: Int
+    /// Trade records closed (committed) from `.tradeClosed`.
+    public var tradesClosed: Int
+    /// Trade records refused (invalid fields, duplicate id, no open trade to close); also counted
+    /// in `rejectedRecords`.
+    public var tradesRejected: Int
+    /// `snapshots` and `snapshot_positions` rows committed.
+    public var snapshots: Int
+    public var snapshotPositions: Int
 }

@@ -1,7 +1,9 @@
 import TicklineCore
 
 /// An account's portfolio at one moment (US-SYSTEM-018): what the equity curve and drawdown
-/// are computed from. Risk emits one every 15 minutes.
+/// are computed from. Risk emits one every 15 minutes (`AccountSnapshot` on the journal ring;
+/// the writer stores it here). Amounts are quote-asset raw values at 8 decimal places (risk's
+/// money scale).
 ///
 /// ## Layout v1 (`snapshots`, 48 bytes; key 10 bytes: account u16 BE, time ms i64 BE sign-flipped)
 /// | offset | field | type |

@@ -212,8 +212,10 @@ public final class TicklineStore: @unchecked Sendable {
         trade.exitPrice = close.exitPrice
         trade.realizedPnL = close.realizedPnL
         trade.closeReason = close.reason
-        trade.fees = Price(raw: trade.fees.raw &+ close.exitFees.raw)
+        trade.fees = close.totalFees ?? Price(raw: trade.fees.raw &+ close.exitFees.raw)
         trade.exitClientOrderID = close.exitClientOrderID
+        if close.quantity.raw > 0 { trade.quantity = close.quantity }
+        if close.entryPrice.raw > 0 { trade.entryPrice = close.entryPrice }
         try trades.put(trade, in: txn)
         return trade
     }

@@ -44,6 +44,14 @@ public struct TradeIDGenerator: Sendable {
         counter &+= 1
         return TradeID(high: UInt64(bitPattern: entryTimeMs), low: UInt64(processTag) << 32 | UInt64(counter))
     }
+
+    /// The id of the trade with a caller's own per-process sequence number (the journal writer
+    /// uses risk's position id): derivable again from the same inputs, unique while sequence
+    /// numbers stay below 2³² within a process.
+    public func id(entryTimeMs: Int64, sequence: UInt64) -> TradeID {
+        TradeID(high: UInt64(bitPattern: entryTimeMs),
+                low: UInt64(processTag) << 32 | UInt64(UInt32(truncatingIfNeeded: sequence)))
+    }
 }
 
 public enum TradeStatus: UInt8, Sendable, BitwiseCopyable {
@@ -75,6 +83,9 @@ public enum TradeStatus: UInt8, Sendable, BitwiseCopyable {
 /// | 88 | entry client order id | u64 |
 /// | 96 | exit client order id (0 while open) | u64 |
 /// All integers little-endian.
+///
+/// A trade taken over from the venue at start-up (an adopted position: "synced") has entry
+/// client order id 0 and signal id 0 (`isAdopted`).
 @frozen
 public struct TradeRecord: Sendable, Equatable, StoreRecord {
     public var id: TradeID
@@ -125,6 +136,9 @@ public struct TradeRecord: Sendable, Equatable, StoreRecord {
     public static let encodedByteCount = 104
 
     @inlinable public var key: StoreKey { id.key }
+
+    /// Taken over from the venue at start-up rather than opened by one of our orders.
+    public var isAdopted: Bool { entryClientOrderID == 0 }
 
     /// The required fields of an open trade; the name of the first one missing or wrong.
     public func validateForOpen() -> String? {
@@ -195,12 +209,20 @@ public struct TradeClose: Sendable, Equatable {
     public var exitPrice: Price
     public var realizedPnL: Price
     public var reason: CloseReason
-    /// Fees of the exit, added to the entry fees.
+    /// Fees of the exit, added to the entry fees (unless `totalFees` is given).
     public var exitFees: Price
     public var exitClientOrderID: UInt64
+    /// When nonzero, replace the values stored at the open: the trade's total quantity and its
+    /// average entry once every (partial) entry fill is known.
+    public var quantity: Quantity
+    public var entryPrice: Price
+    /// When given, the trade's fees (entry and exit) replacing the stored ones; `exitFees` is then
+    /// ignored.
+    public var totalFees: Price?
 
     public init(id: TradeID, exitTimeMs: Int64, exitPrice: Price, realizedPnL: Price, reason: CloseReason,
-                exitFees: Price = .zero, exitClientOrderID: UInt64 = 0) {
+                exitFees: Price = .zero, exitClientOrderID: UInt64 = 0, quantity: Quantity = .init(raw: 0),
+                entryPrice: Price = .zero, totalFees: Price? = nil) {
         self.id = id
         self.exitTimeMs = exitTimeMs
         self.exitPrice = exitPrice
@@ -208,6 +230,9 @@ public struct TradeClose: Sendable, Equatable {
         self.reason = reason
         self.exitFees = exitFees
         self.exitClientOrderID = exitClientOrderID
+        self.quantity = quantity
+        self.entryPrice = entryPrice
+        self.totalFees = totalFees
     }
 
     /// The name of the first invalid field, or nil.

@@ -15,7 +15,7 @@ struct Tickline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tickline",
         abstract: "Tickline: an automated Binance USD-M futures trading engine.",
-        subcommands: [Run.self, Sim.self, Parse.self, Indicators.self, Signals.self, Bench.self, Tune.self])
+        subcommands: [Run.self, Sim.self, Parse.self, Indicators.self, Signals.self, Bench.self, Tune.self, Export.self])
 }
 
 /// Options shared by the commands that assemble a pipeline.
@@ -94,7 +94,7 @@ func runPipeline(_ configuration: TicklineConfiguration, ticks: Int, rate: Int, 
         fail("pipeline did not process all \(ticks) ticks within \(timeoutSeconds) s "
              + "(\(pipeline.parse.emitted) emitted, \(pipeline.indicator.handled) events through the indicator stage)")
     }
-    return (pipeline.report(elapsedNs: elapsed), pipeline.analysisSummary)
+    return (pipeline.report(elapsedNs: elapsed), pipeline.analysisSummary + pipeline.tradingSummary)
 }
 
 struct Run: AsyncParsableCommand {
@@ -105,7 +105,11 @@ struct Run: AsyncParsableCommand {
             connects the parse stage to it over io_uring WebSockets: exchange info over REST, then \
             aggTrade, markPrice@1s and kline 1m/5m/15m/1h/4h on /market and bookTicker on /public. \
             --venue ws://HOST:PORT connects to a running simulator; --venue synthetic runs the \
-            synthetic tick source instead. With a venue the engine trades: the start-up sequence (server             time, balance, positions, leverage, margin type) runs first, then risk sizes every signal and             the order stage places market orders with exchange-side stop-loss / take-profit orders over             REST and follows fills on the user-data stream. Accounts come from [[accounts]] (default:             the simulator's demo account); --no-trading runs market data, indicators and signals only.
+            synthetic tick source instead. With a venue the engine trades: the start-up sequence (server \
+            time, balance, positions, leverage, margin type) runs first, then risk sizes every signal and \
+            the order stage places market orders with exchange-side stop-loss / take-profit orders over \
+            REST and follows fills on the user-data stream. Accounts come from [[accounts]] (default: \
+            the simulator's demo account); --no-trading runs market data, indicators and signals only.
             """)
 
     @OptionGroup var options: LayoutOptions

@@ -12,6 +12,9 @@ import TicklineCore
         ("OrderDenied", MemoryLayout<OrderDenied>.stride, 64),
         ("ExecutionReport", MemoryLayout<ExecutionReport>.stride, 128),
         ("PositionUpdate", MemoryLayout<PositionUpdate>.stride, 64),
+        ("AccountSnapshot", MemoryLayout<AccountSnapshot>.stride, 64),
+        ("TradeOpened", MemoryLayout<TradeOpened>.stride, 128),
+        ("TradeClosed", MemoryLayout<TradeClosed>.stride, 128),
         ("JournalRecord", MemoryLayout<JournalRecord>.stride, 192),
         ("EngineEvent", MemoryLayout<EngineEvent>.stride, 192),
         ("Command", MemoryLayout<Command>.stride, 64),
@@ -37,6 +40,9 @@ import TicklineCore
         #expect(MemoryLayout<LogRecord>.size == 64)
         #expect(MemoryLayout<Command>.size == 64)
         #expect(MemoryLayout<StoreStatus>.size == 64)
+        #expect(MemoryLayout<AccountSnapshot>.size == 64)
+        #expect(MemoryLayout<TradeOpened>.size == 128)
+        #expect(MemoryLayout<TradeClosed>.size == 128)
     }
 
     /// The unpadded content of each type needs more than the next smaller multiple of 64, so the
@@ -61,8 +67,14 @@ import TicklineCore
         #expect(MemoryLayout<MarketAnalysis>.size == 4)
         #expect(7 * 8 + 8 + 4 * 4 + MemoryLayout<StrategyScoresBp>.size + MemoryLayout<MarketAnalysis>.size + 2 > 64)
         #expect(MemoryLayout<Signal>.offset(of: \.reasonCode) == 64)
-        // A Signal is as large as an ExecutionReport, so the journal and event records holding
-        // either stay 192 B.
+        // AccountSnapshot: 7 × 8 B (times, five amounts) + account + position count = 60 B.
+        #expect(MemoryLayout<AccountSnapshot>.offset(of: \.positionCount) == 58)
+        // TradeOpened: 10 × 8 B + account, symbol, side, adopted = 86 B > 64; TradeClosed:
+        // 11 × 8 B + account, symbol, side, reason, adopted = 95 B > 64.
+        #expect(MemoryLayout<TradeOpened>.offset(of: \.adopted) == 85)
+        #expect(MemoryLayout<TradeClosed>.offset(of: \.adopted) == 94)
+        // A Signal is as large as an ExecutionReport (and a TradeOpened / TradeClosed), so the
+        // journal and event records holding either stay 192 B.
         #expect(MemoryLayout<JournalRecord.Body>.size <= 192 - 8 - 1)
         #expect(MemoryLayout<EngineEvent.Body>.size <= 192 - 8 - 1)
     }

@@ -107,8 +107,11 @@ final class FusedHarness {
         // Parse journals closed candles and sends trades to risk.
         #expect(h.store.received[0] == h.parse.candlesClosed)
         #expect(h.risk.pricesSeen == 5_000)
-        // Signal journals every signal; risk one record per order or denial, order one per fill.
-        #expect(Array(h.store.received[1...]) == [h.signal.signals, h.risk.intentsSent + h.risk.denied, h.order.handedOff])
+        // Signal journals every signal; risk one record per order, denial, trade opened or closed
+        // and snapshot row; order one per fill.
+        #expect(Array(h.store.received[1...]) == [h.signal.signals, h.risk.intentsSent + h.risk.denied + h.risk.tradeRecords,
+                                                  h.order.handedOff])
+        #expect(h.risk.tradesOpened > 0 && h.risk.tradesOpened == h.risk.engine.counters.tradesOpened)
         // Risk's events: denials plus position updates and margin-call closures.
         #expect(h.publish.received == [h.signal.signals, h.risk.eventsPublished, h.order.handedOff])
         #expect(h.risk.eventsPublished == h.risk.denied + h.risk.positionUpdates + h.risk.marginCallClosures)
@@ -188,7 +191,8 @@ final class FusedHarness {
         #expect(report.endToEnd.p50Ns <= report.endToEnd.p99Ns && report.endToEnd.p99Ns <= report.endToEnd.maxNs)
         #expect(report.hops[0].summary.p50Ns <= report.endToEnd.p50Ns)
         #expect((p.store as? CountingDrainAgent)?.totalReceived
-                == p.parse.candlesClosed + p.signal.signals + p.risk.intentsSent + p.risk.denied + p.order.handedOff)
+                == p.parse.candlesClosed + p.signal.signals + p.risk.intentsSent + p.risk.denied + p.risk.tradeRecords
+                    + p.order.handedOff)
         #expect(report.errors == 0)
         #expect(report.json.contains("\"end_to_end\":{\"count\":\(p.order.handedOff),\"p50_ns\":"))
         // The log thread rendered the parse stage's records as JSON lines.
@@ -214,4 +218,9 @@ final class FusedHarness {
         let parsed = try? JSONSerialization.jsonObject(with: Data(lines.lines[0].utf8)) as? [String: String]
         #expect(parsed?["message"] == "a \"quoted\"\nline")
     }
+}
+
+extension RiskStage {
+    /// Risk's journal records other than orders and denials: trades opened and closed, snapshot rows.
+    var tradeRecords: Int { tradesOpened + tradesClosed + accountSnapshots + snapshotPositions }
 }

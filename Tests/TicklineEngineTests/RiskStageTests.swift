@@ -12,8 +12,19 @@ final class RiskStageHarness {
     let risk: RiskStage<ManualClock>
     let btc = SymbolID(0)
 
-    init() throws {
-        risk = try RiskStage(rings: rings, clock: clock, symbols: Pipeline.syntheticSymbols(["BTCUSDT"]))
+    init(adopting adopted: [AdoptedPosition] = []) throws {
+        let symbols = Pipeline.syntheticSymbols(["BTCUSDT"])
+        var configuration = RiskStageConfiguration.paper(symbols: symbols)
+        configuration.adoptedPositions = adopted
+        risk = try RiskStage(rings: rings, clock: clock, symbols: symbols, configuration: configuration)
+    }
+
+    func fill(_ intent: OrderIntent, at cents: Int64) {
+        precondition(rings.executionsToRisk.tryPush(ExecutionReport(
+            ingressNs: clock.nowNs(), eventTimeMs: clock.wallTimeMs(), clientOrderID: intent.clientOrderID,
+            account: intent.account, symbol: intent.symbol, side: intent.side, kind: .filled, tradeID: 1,
+            lastFillQuantity: intent.quantity, lastFillPrice: Price(raw: cents), cumulativeQuantity: intent.quantity,
+            averagePrice: Price(raw: cents))))
     }
 
     func cycle() throws {
@@ -136,5 +147,79 @@ final class RiskStageHarness {
         while h.popIntent() != nil {}
         try h.cycle()
         #expect(h.risk.signalsHandled == 1 && h.risk.intentsSent == 1)
+    }
+
+    /// A position's first fill and its close reach the journal as trade records; every 15 minutes
+    /// (the default interval, on the stage's clock) an account snapshot and its positions follow.
+    @Test func tradesAndSnapshotsReachTheJournalRing() throws {
+        let h = try RiskStageHarness()
+        h.trade(4_325_000)
+        #expect(h.signal(.long, confidenceBp: 8_000))
+        try h.cycle()
+        let entry = try #require(h.popIntent())
+        _ = h.journalRecords()
+        h.fill(entry, at: 4_325_000)
+        let fillMs = h.clock.wallTimeMs()
+        try h.cycle()
+        var journal = h.journalRecords()
+        #expect(journal.count == 1)
+        guard case .tradeOpened(let opened)? = journal.first?.body else {
+            Issue.record("expected a tradeOpened record")
+            return
+        }
+        #expect(opened.entryClientOrderID == entry.clientOrderID && opened.quantity == entry.quantity)
+        #expect(opened.entryPrice == Price(raw: 4_325_000) && opened.entryTimeMs == fillMs && !opened.adopted)
+        #expect(h.risk.tradesOpened == 1)
+
+        h.clock.advance(byNs: RiskEngine.defaultSnapshotIntervalNs)
+        try h.cycle()
+        journal = h.journalRecords()
+        #expect(journal.count == 2)
+        guard case .accountSnapshot(let snapshot)? = journal.first?.body,
+              case .portfolioSnapshot(let position)? = journal.last?.body
+        else {
+            Issue.record("expected an account snapshot and a position row, got \(journal.map(\.body))")
+            return
+        }
+        #expect(snapshot.account == AccountID(0) && snapshot.positionCount == 1)
+        #expect(snapshot.timeMs == h.clock.wallTimeMs())
+        #expect(snapshot.cashBalance == RiskStageConfiguration.defaultWalletBalance)
+        #expect(position.eventTimeMs == snapshot.timeMs && position.quantity == entry.quantity)
+        #expect(h.risk.accountSnapshots == 1 && h.risk.snapshotPositions == 1)
+        try h.cycle()
+        #expect(h.journalRecords().isEmpty)  // the next one is 15 minutes away
+
+        h.trade(4_230_000, id: 2)  // through the 2 % stop
+        try h.cycle()
+        let close = try #require(h.popIntent())
+        _ = h.journalRecords()
+        h.fill(close, at: 4_230_000)
+        try h.cycle()
+        journal = h.journalRecords()
+        guard case .tradeClosed(let closed)? = journal.first?.body else {
+            Issue.record("expected a tradeClosed record")
+            return
+        }
+        #expect(closed.positionID == opened.positionID && closed.reason == .stopLoss)
+        #expect(closed.exitPrice == Price(raw: 4_230_000))
+        #expect(closed.realizedPnL == Price(raw: -10_925))  // 0.115 × (42 300.00 − 43 250.00)
+        #expect(h.risk.tradesClosed == 1 && h.risk.sideChannelOverflows == 0)
+    }
+
+    /// Positions adopted at start-up are journaled as trades opened (adopted) at the first cycle.
+    @Test func adoptedPositionsAreJournaledAtTheFirstCycle() throws {
+        let h = try RiskStageHarness(adopting: [AdoptedPosition(
+            account: AccountID(0), symbol: SymbolID(0), side: .sell, quantity: Quantity(raw: 200),
+            entryPrice: Price(raw: 4_300_000))])
+        #expect(h.risk.adopted == 1)
+        try h.cycle()
+        let journal = h.journalRecords()
+        guard case .tradeOpened(let opened)? = journal.first?.body else {
+            Issue.record("expected a tradeOpened record")
+            return
+        }
+        #expect(opened.adopted && opened.side == .sell && opened.quantity == Quantity(raw: 200))
+        #expect(opened.entryPrice == Price(raw: 4_300_000) && opened.entryTimeMs == 1_700_000_000_000)
+        #expect(journal.count == 1)
     }
 }

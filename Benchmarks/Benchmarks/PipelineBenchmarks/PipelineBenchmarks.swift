@@ -69,4 +69,6 @@ let benchmarks: @Sendable () -> Void = {
             precondition(pipeline.parse.emitted == 10_000 && pipeline.isDrained, "split-2 pipeline did not finish 10 000 ticks")
         }
     }
+
+    orderPathBenchmarks()
 }
