@@ -11,7 +11,7 @@ SIM_BENCH_TICKS ?= 50000
 SIM_BENCH_RATE ?= 5000
 IDLE_FLAG := $(if $(IDLE),--idle $(IDLE),)
 
-.PHONY: deps build release run test test-tsan bench bench-pipeline bench-ring bench-sim bench-parser bench-wire clean
+.PHONY: deps build release run test test-tsan bench bench-pipeline bench-ring bench-sim bench-parser bench-wire bench-store clean
 
 deps:
 	@scripts/install-deps.sh
@@ -55,13 +55,19 @@ test-tsan: deps
 ## Pipeline tick-to-order (synthetic ticks for fused-1 and split-2; the real parse stage on the
 ## simulator's paced stream, both socket backends), the ring and pipeline benchmarks (Benchmarks/),
 ## the simulator's throughput (WebSocket messages/s, signed REST orders/s), and the parser.
-bench: bench-pipeline bench-ring bench-sim bench-parser bench-wire
+bench: bench-pipeline bench-ring bench-sim bench-parser bench-wire bench-store
 
 bench-pipeline: release
 	.build/release/tickline bench pipeline --source synthetic --layout fused-1 --ticks $(BENCH_TICKS) --rate $(BENCH_RATE) $(IDLE_FLAG)
 	.build/release/tickline bench pipeline --source synthetic --layout split-2 --ticks $(BENCH_TICKS) --rate $(BENCH_RATE) $(IDLE_FLAG)
 	.build/release/tickline bench pipeline --source sim --backend uring --layout fused-1 --ticks $(SIM_BENCH_TICKS) --rate $(SIM_BENCH_RATE) $(IDLE_FLAG)
 	.build/release/tickline bench pipeline --source sim --backend poll --layout fused-1 --ticks $(SIM_BENCH_TICKS) --rate $(SIM_BENCH_RATE) $(IDLE_FLAG)
+
+## Durable journal commits (LMDB, fsync at commit) per batch size into a temporary store under /tmp,
+## then the synthetic pipeline without and with the journal in one process.
+bench-store: release
+	.build/release/tickline bench store
+	.build/release/tickline bench pipeline --source synthetic --journal both --layout fused-1 --ticks $(BENCH_TICKS) --rate $(BENCH_RATE) $(IDLE_FLAG)
 
 bench-ring: deps
 	@scripts/install-deps.sh valgrind libsimdjson-dev

@@ -165,7 +165,7 @@ let package = Package(
             dependencies: [
                 "TicklineEngine", "TicklineRing", "TicklineCore", "TicklineConfig", "TicklineTestSupport",
                 "TicklineIndicators", "TicklineStrategy", "TicklineRisk", "TicklineExecution", "TicklineBinance",
-                "TicklineIO", .product(name: "Logging", package: "swift-log"),
+                "TicklineIO", "TicklineStore", .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Scripts"]),
     ]

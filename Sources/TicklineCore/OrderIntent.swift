@@ -50,7 +50,11 @@ public enum TimeInForce: UInt8, Sendable, BitwiseCopyable {
     case gtc = 1, ioc, fok, gtx
 }
 
-/// Why a position was closed (or `none` for an opening order).
+/// Why a position was closed (or `none` for an opening order). Raw values are stored (trades,
+/// orders, fills): new cases go last.
 public enum CloseReason: UInt8, Sendable, BitwiseCopyable {
     case none = 0, signal, stopLoss, takeProfit, marginCall, manual, liquidation
+    /// Closed by start-up reconciliation: the journal held the trade open, the exchange had no
+    /// such position (it closed while the engine was not running).
+    case reconciled
 }

@@ -98,23 +98,28 @@ public enum LiveRun {
         pipelineSettings.symbols = venue.symbols.entries.map(\.name)
         var risk: RiskStageConfiguration?
         var makeOrder: ((PipelineRings) -> any OrderStageStats)?
+        // Opened once: LMDB forbids opening an environment twice in one process. Start-up
+        // reconciliation writes to it before the pipeline's journal writer takes it over.
+        let store = try openStore(configuration.store)
         if trading {
-            let plan = try prepareTrading(configuration, venue, logger: logger)
+            let plan = try prepareTrading(configuration, venue, store: store, logger: logger)
             risk = plan.risk
             makeOrder = try plan.orderStage(backend: settings.backend)
         }
         return Pipeline(layout: configuration.layout, settings: pipelineSettings, totalTicks: 0, ticksPerSecond: 0,
-                        logger: logger, symbols: venue.symbols, journal: try openStore(configuration.store),
+                        logger: logger, symbols: venue.symbols, journal: store,
                         journalOptions: journalOptions(configuration.store),
                         analysis: try AnalysisConfiguration(configuration.strategy, subscribed: settings.intervals),
                         makeLiveParse: makeStage, risk: risk, orderGateway: makeOrder)
     }
 
     /// The trading half of start-up: accounts and credentials from the configuration, the start-up
-    /// sequence against the venue (`TradingStartup`), and from them risk's configuration and the
-    /// order stage's venue gateway (built over whichever loop the caller picks).
-    public static func prepareTrading(_ configuration: TicklineConfiguration, _ venue: Venue, logger: Logger) throws
-        -> TradingPlan
+    /// sequence against the venue (`TradingStartup`), the journal's reconciliation with it when a
+    /// store is given (`StartupReconciliation`: before anything trades, while no journal writer
+    /// runs), and from them risk's configuration and the order stage's venue gateway (built over
+    /// whichever loop the caller picks).
+    public static func prepareTrading(_ configuration: TicklineConfiguration, _ venue: Venue,
+                                      store: TicklineStore? = nil, logger: Logger) throws -> TradingPlan
     {
         let marking: MarkingSource = configuration.trading.marking == .markPrice ? .markPrice : .lastTrade
         var accounts: [TradingStartup.Account] = []
@@ -137,6 +142,12 @@ public enum LiveRun {
             accounts.append(TradingStartup.Account(setup: setup, settings: settings, name: a.name))
         }
         let startup = try TradingStartup.run(rest: venue.rest, symbols: venue.symbols, accounts: accounts, logger: logger)
+        var reconciliation: StartupReconciliation.Report?
+        if let store {
+            reconciliation = try StartupReconciliation.run(store: store, rest: venue.rest, symbols: venue.symbols,
+                                                           accounts: accounts, positions: startup.positions,
+                                                           logger: logger)
+        }
         var risk = RiskStageConfiguration(
             accounts: accounts.map(\.settings), symbols: venue.rules, walletBalances: startup.walletBalances,
             globalTradingEnabled: configuration.trading.enabled,
@@ -153,7 +164,8 @@ public enum LiveRun {
         let firstID = UInt64(LiveClock().wallTimeMs())
         risk.firstClientOrderID = firstID
         risk.firstPositionID = firstID
-        return TradingPlan(risk: risk, venue: venue, accounts: accounts.map(\.setup), firstOrderSequence: firstID)
+        return TradingPlan(risk: risk, venue: venue, accounts: accounts.map(\.setup), firstOrderSequence: firstID,
+                           reconciliation: reconciliation)
     }
 
     /// The LMDB store of `[store]`, or nil when it is disabled.
@@ -265,6 +277,8 @@ public struct TradingPlan {
     public var venue: LiveRun.Venue
     public var accounts: [VenueAccountSetup]
     public var firstOrderSequence: UInt64
+    /// What start-up reconciliation did (nil without a store).
+    public var reconciliation: StartupReconciliation.Report? = nil
 
     /// The order stage on the venue over a new loop of `backend`.
     public func orderStage(backend: VenueSettings.Backend) throws -> (PipelineRings) -> any OrderStageStats {

@@ -386,6 +386,32 @@ public final class BinanceOrderClient<Loop: SocketEventLoop, Clock: NanoClock> {
         })
     }
 
+    /// `GET /fapi/v1/userTrades?symbol=…&startTime=…[&endTime=…]&limit=…`: the account's fills of
+    /// `symbol` from `fromTimeMs` (through `toTimeMs` when given), oldest first, at most `limit`
+    /// (1–1000; Binance's default 500). Weight 5, drawn from the account-queries budget.
+    ///
+    /// Binance answers at most 7 days per request (`endTime − startTime`; without `endTime`, the
+    /// 7 days from `startTime`) and only the last 6 months: paging through longer spans is the
+    /// caller's. Rows outside the asked span are dropped here too, so a venue that ignores the
+    /// span (the simulator answers its last `limit` fills) gives the same answer.
+    /// https://developers.binance.com/docs/derivatives/usds-margined-futures/trade/rest-api/Account-Trade-List
+    public func userTrades(symbol: SymbolID, fromTimeMs: Int64, toTimeMs: Int64? = nil, limit: Int = 1000,
+                           priority: RateLimitPriority = .automatic, completion: @escaping Completion<[UserTrade]>) {
+        var p = takeBuffer()
+        append(&p, "symbol", symbol)
+        append(&p, "startTime", fromTimeMs)
+        if let toTimeMs { append(&p, "endTime", toTimeMs) }
+        append(&p, "limit", Int64(min(1000, max(1, limit))))
+        submit(Call(endpoint: .userTrades, method: .get, path: "/fapi/v1/userTrades", auth: .signed, params: p,
+                    priority: priority) { [unowned self] reply in
+            completion(outcome(reply) { body in
+                VenueResponseParser.userTrades(body, symbols: wireSymbols)?.filter { row in
+                    row.timeMs >= fromTimeMs && row.timeMs <= (toTimeMs ?? .max)
+                }
+            })
+        })
+    }
+
     /// `POST /fapi/v1/leverage`: the leverage the venue set. Outside 1–125 it is refused here,
     /// synchronously, with code -4028 and `httpStatus` 0 (nothing is sent).
     public func setLeverage(symbol: SymbolID, leverage: Int, priority: RateLimitPriority = .automatic,

@@ -31,14 +31,16 @@ public enum VenueEndpoint: UInt8, CaseIterable, Sendable, BitwiseCopyable {
     case marginType
     /// `POST`/`PUT /fapi/v1/listenKey`
     case listenKey
-    /// `GET /fapi/v2/balance` (last, so the other cases keep their raw values)
+    /// `GET /fapi/v2/balance`
     case balance
+    /// `GET /fapi/v1/userTrades` (new cases go last, so the others keep their raw values)
+    case userTrades
 
     /// REQUEST_WEIGHT cost.
     public var weight: Int {
         switch self {
         case .newOrder, .newAlgoOrder: 0
-        case .positionRisk, .balance: 5
+        case .positionRisk, .balance, .userTrades: 5
         case .serverTime, .exchangeInfo, .queryOrder, .cancelOrder, .cancelAlgoOrder, .queryAlgoOrder, .openAlgoOrders,
              .leverage, .marginType, .listenKey: 1
         }
@@ -52,7 +54,8 @@ public enum VenueEndpoint: UInt8, CaseIterable, Sendable, BitwiseCopyable {
         switch self {
         case .newOrder, .newAlgoOrder: .orders
         case .cancelOrder, .cancelAlgoOrder: .cancels
-        case .queryOrder, .queryAlgoOrder, .openAlgoOrders, .leverage, .marginType, .listenKey, .balance: .accountQueries
+        case .queryOrder, .queryAlgoOrder, .openAlgoOrders, .leverage, .marginType, .listenKey, .balance, .userTrades:
+            .accountQueries
         case .positionRisk: .positionQueries
         case .serverTime, .exchangeInfo: .market
         }
@@ -65,7 +68,7 @@ public enum VenueEndpointGroup: Int, CaseIterable, Sendable, BitwiseCopyable {
     case orders = 0
     /// Cancels: protective-order clean-up must not queue behind new orders.
     case cancels
-    /// Order queries, open algo orders, leverage, margin type, listen key, balance.
+    /// Order queries, open algo orders, leverage, margin type, listen key, balance, account trades.
     case accountQueries
     /// `positionRisk`.
     case positionQueries

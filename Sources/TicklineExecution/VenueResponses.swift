@@ -80,6 +80,46 @@ extension Array where Element == AssetBalance {
     public func usdt() -> AssetBalance? { asset("USDT") }
 }
 
+/// One row of `GET /fapi/v1/userTrades`: one fill of one of the account's orders (the venue's
+/// record, which start-up reconciliation compares with the journal's `fills`).
+///
+/// Price at the symbol's price scale, quantity at its quantity scale; `commission` and
+/// `realizedPnL` in the quote asset at the symbol's price scale, rounded to nearest (the
+/// `ExecutionReport` convention). `commission` is the fee paid, as a magnitude: Binance's
+/// documented example writes it negative ("-0.07819010") while its answers and the user-data
+/// stream's `n` write it positive, so the sign is not trusted.
+public struct UserTrade: Sendable, Equatable {
+    public var symbol: SymbolID
+    /// `id`: the venue's trade id (increases with time per symbol).
+    public var tradeID: Int64
+    /// `orderId`: the venue's order id (the row carries no client order id).
+    public var orderID: Int64
+    public var side: Side
+    public var price: Price
+    public var quantity: Quantity
+    public var commission: Price
+    /// `realizedPnl`: gross of commission (Binance's realized profit of the fill).
+    public var realizedPnL: Price
+    public var timeMs: Int64
+    public var buyer: Bool
+    public var maker: Bool
+
+    public init(symbol: SymbolID, tradeID: Int64, orderID: Int64, side: Side, price: Price, quantity: Quantity,
+                commission: Price, realizedPnL: Price, timeMs: Int64, buyer: Bool, maker: Bool) {
+        self.symbol = symbol
+        self.tradeID = tradeID
+        self.orderID = orderID
+        self.side = side
+        self.price = price
+        self.quantity = quantity
+        self.commission = commission
+        self.realizedPnL = realizedPnL
+        self.timeMs = timeMs
+        self.buyer = buyer
+        self.maker = maker
+    }
+}
+
 /// The price a conditional order watches (`workingType`).
 public enum WorkingType: UInt8, Sendable, BitwiseCopyable {
     case contractPrice = 1, markPrice
@@ -230,6 +270,59 @@ enum VenueResponseParser {
             }
             out.append(AssetBalance(asset: asset, walletBalance: w, availableBalance: a, crossUnrealizedPnL: u,
                                     updateTimeMs: time))
+        }
+        return ok && !bad ? out : nil
+    }
+
+    /// `userTrades` rows: `symbol`, `id`, `orderId`, `side`, `price` and `qty` required;
+    /// `commission`, `realizedPnl` and `time` zero and `buyer`/`maker` false when absent. Rows of
+    /// symbols outside the table are skipped (a query names one symbol, so there are none).
+    static func userTrades(_ b: UnsafeRawBufferPointer, symbols: BinanceSymbols) -> [UserTrade]? {
+        var out: [UserTrade] = []
+        var bad = false
+        let ok = J.elements(b) { kind, row in
+            guard kind == J.object else { return bad = true }
+            var symbol: SymbolID?, named = false, tradeID: Int64?, orderID: Int64?, side: Side?
+            var price: ResponseSpan?, qty: ResponseSpan?, commission: ResponseSpan?, pnl: ResponseSpan?
+            var time: Int64 = 0, buyer = false, maker = false
+            guard J.members(b, row, { k, _, v in
+                if J.equals(b, k, "symbol") {
+                    named = true
+                    symbol = id(b, v, symbols)
+                } else if J.equals(b, k, "id") { tradeID = J.int(b, v) }
+                else if J.equals(b, k, "orderId") { orderID = J.int(b, v) }
+                else if J.equals(b, k, "side") {
+                    side = J.equals(b, v, "BUY") ? .buy : J.equals(b, v, "SELL") ? .sell : nil
+                } else if J.equals(b, k, "price") { price = v }
+                else if J.equals(b, k, "qty") { qty = v }
+                else if J.equals(b, k, "commission") { commission = v }
+                else if J.equals(b, k, "realizedPnl") { pnl = v }
+                else if J.equals(b, k, "time") { time = J.int(b, v) ?? 0 }
+                else if J.equals(b, k, "buyer") { buyer = J.equals(b, v, "true") }
+                else if J.equals(b, k, "maker") { maker = J.equals(b, v, "true") }
+            }) else { return bad = true }
+            guard let symbol else {
+                if !named { bad = true }
+                return  // a symbol we do not trade
+            }
+            let qs = symbols.quantityScales[symbol.index], ps = symbols.priceScales[symbol.index]
+            func amount(_ s: ResponseSpan) -> Price? {
+                Price.parse(J.slice(b, s), scale: ps, rounding: .toNearestOrEven)
+            }
+            guard let tradeID, let orderID, let side, let p = price.flatMap(amount),
+                  let q = qty.flatMap({ Quantity.parse(J.slice(b, $0), scale: qs) })
+            else { return bad = true }
+            var fee = Price.zero, realized = Price.zero
+            if let commission {
+                guard let c = amount(commission) else { return bad = true }
+                fee = Price(raw: c.raw < 0 ? -c.raw : c.raw)
+            }
+            if let pnl {
+                guard let r = amount(pnl) else { return bad = true }
+                realized = r
+            }
+            out.append(UserTrade(symbol: symbol, tradeID: tradeID, orderID: orderID, side: side, price: p, quantity: q,
+                                 commission: fee, realizedPnL: realized, timeMs: time, buyer: buyer, maker: maker))
         }
         return ok && !bad ? out : nil
     }

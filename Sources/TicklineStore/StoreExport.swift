@@ -551,6 +551,7 @@ extension CloseReason {
         case .marginCall: return "margin_call"
         case .manual: return "manual"
         case .liquidation: return "liquidation"
+        case .reconciled: return "reconciled"
         }
     }
 }

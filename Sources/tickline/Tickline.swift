@@ -200,7 +200,7 @@ func startSimulator(pointing venue: inout VenueSettings, historyMinutes: Int = 0
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks built into the binary.", subcommands: [BenchPipeline.self])
+        abstract: "Benchmarks built into the binary.", subcommands: [BenchPipeline.self, BenchStore.self])
 }
 
 struct BenchPipeline: AsyncParsableCommand {
@@ -212,7 +212,11 @@ struct BenchPipeline: AsyncParsableCommand {
             (loopback, io_uring or --backend poll): --ticks aggTrade messages paced at --rate per \
             second (default 20 000 at 5 000/s) on top of the subscribed streams; hops start when \
             the bytes leave the socket. --source synthetic feeds generated ticks straight into the \
-            stages (default 1 000 000 at 100 000/s; --rate 0 measures throughput).
+            stages (default 1 000 000 at 100 000/s; --rate 0 measures throughput). With --source \
+            synthetic, --journal on writes the journal rings to LMDB (a temporary store, as `run` \
+            keeps it) instead of dropping them; --journal both runs the pipeline twice in this \
+            process, without and with the journal, and prints both tables and the tick-to-order \
+            p99 ratio.
             """)
 
     @OptionGroup var options: LayoutOptions
@@ -232,6 +236,9 @@ struct BenchPipeline: AsyncParsableCommand {
     @Option(help: "Ticks the synthetic parse stage takes per duty cycle (1 = run each tick to completion; larger = more throughput, more queueing).")
     var batch: Int?
 
+    @Option(help: "Synthetic: off (journal rings counted and dropped), on (written to a temporary LMDB store) or both (two runs, compared).")
+    var journal = "off"
+
     @Flag(help: "Print one JSON object instead of the table.")
     var json = false
 
@@ -240,6 +247,7 @@ struct BenchPipeline: AsyncParsableCommand {
 
     func run() async throws {
         var configuration = try options.resolve()
+        guard ["off", "on", "both"].contains(journal) else { fail("--journal must be off, on or both") }
         switch source {
         case "synthetic":
             let ticks = self.ticks ?? 1_000_000, rate = self.rate ?? 100_000
@@ -248,6 +256,11 @@ struct BenchPipeline: AsyncParsableCommand {
                 guard batch >= 1, batch <= 4096 else { fail("--batch must be in 1...4096") }
                 configuration.pipeline.parseBatch = batch
             }
+            if journal != "off" {
+                try benchPipelineJournal(configuration, ticks: ticks, rate: rate, timeoutSeconds: timeout,
+                                         mode: journal, json: json)
+                return
+            }
             let (report, summary) = try runPipeline(configuration, ticks: ticks, rate: rate, timeoutSeconds: timeout)
             print(json ? report.json : report.table + summary, terminator: json ? "\n" : "")
         case "sim":
@@ -255,6 +268,7 @@ struct BenchPipeline: AsyncParsableCommand {
             guard ticks > 0, ticks <= 1_000_000, rate > 0, rate <= 100_000 else {
                 fail("--source sim: --ticks must be in 1...1000000 and --rate in 1...100000")
             }
+            guard journal == "off" else { fail("--journal applies to --source synthetic") }
             if let backend {
                 guard let b = VenueSettings.Backend(rawValue: backend) else { fail("--backend must be uring or poll") }
                 configuration.venue.backend = b

@@ -60,6 +60,36 @@ import TicklineTestSupport
         #expect(e2e["count"] as? Int == hops["ingress_to_order"]?["count"] as? Int)
     }
 
+    /// `bench store --json`: durable journal commits through the writer agent into a temporary
+    /// store (removed afterwards), one row per batch size with the documented members.
+    @Test func benchStoreJSON() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build tickline first")
+        let r = try run(["bench", "store", "--batches", "1,10", "--commits", "20", "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        #expect((json["filesystem"] as? String)?.isEmpty == false)
+        let directory = try #require(json["directory"] as? String)
+        #expect(!FileManager.default.fileExists(atPath: directory), "the temporary store is removed")
+        let rows = try #require(json["batches"] as? [[String: Any]])
+        #expect(rows.map { $0["batch"] as? Int } == [1, 10])
+        for row in rows {
+            let batch = row["batch"] as? Int ?? 0
+            #expect(row["commits"] as? Int == 20)
+            #expect(row["records"] as? Int == 20 * batch)
+            for key in ["p50_us", "p95_us", "p99_us", "max_us"] {
+                #expect((row[key] as? Double ?? 0) > 0, "batches[\(batch)].\(key)")
+            }
+            #expect((row["records_per_s"] as? Int ?? 0) > 0)
+            #expect((row["bytes_per_record"] as? Int ?? 0) > 0)
+            #expect((row["p50_us"] as? Double ?? 0) <= (row["p99_us"] as? Double ?? 0))
+        }
+        let trade = try #require(json["single_trade"] as? [String: Any])
+        #expect(trade["commits"] as? Int == 20)
+        #expect((trade["p95_us"] as? Double ?? 0) > 0)
+        let verified = try #require(json["verified"] as? [String: Int])
+        #expect((verified["trades"] ?? 0) >= 20 && (verified["orders"] ?? 0) >= (verified["fills"] ?? 0))
+    }
+
     /// `bench pipeline --source sim`: the real parse stage on the simulator's paced stream, on
     /// both backends: every paced message reaches the order stage, each hop is measured.
     @Test(arguments: ["uring", "poll"])

@@ -7,6 +7,7 @@ import TicklineEngine
 import TicklineExecution
 import TicklineIO
 import TicklineRisk
+import TicklineStore
 import TicklineTestSupport
 
 #if canImport(Glibc)
@@ -33,8 +34,17 @@ final class TradingHarness {
     var gateway: BinanceGateway<PollingSocketLoop, LiveClock> { order.gateway }
     var account: VenueAccount<PollingSocketLoop, LiveClock> { order.gateway.accounts[0] }
 
-    /// - Parameter configure: changes to the trading configuration (accounts, switches).
-    init(sim: SimulatorProcess, symbols: [String], configure: (inout TicklineConfiguration) -> Void = { _ in }) throws {
+    /// What start-up reconciliation did (nil when started without a store).
+    let reconciliation: StartupReconciliation.Report?
+
+    /// - Parameters:
+    ///   - configure: changes to the trading configuration (accounts, switches).
+    ///   - store: the journal start-up reconciles (`LiveRun.prepareTrading`); no journal writer runs,
+    ///     so nothing the stages journal reaches it.
+    ///   - logger: the start-up's logger (silent by default).
+    init(sim: SimulatorProcess, symbols: [String], store: TicklineStore? = nil,
+         logger: Logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() },
+         configure: (inout TicklineConfiguration) -> Void = { _ in }) throws {
         var configuration = TicklineConfiguration(layout: try LayoutLoader.load("fused-1"))
         configuration.venue.restURL = VenueURL(secure: false, host: "127.0.0.1", port: sim.port, path: "")
         configuration.venue.streamURL = configuration.venue.restURL
@@ -42,7 +52,8 @@ final class TradingHarness {
         configuration.venue.intervals = [.m1]
         configure(&configuration)
         venue = try LiveRun.resolve(configuration.venue)
-        let plan = try LiveRun.prepareTrading(configuration, venue, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        let plan = try LiveRun.prepareTrading(configuration, venue, store: store, logger: logger)
+        reconciliation = plan.reconciliation
         rings = PipelineRings(capacity: 1024, symbolCount: venue.symbols.count)
         parse = LiveParseStage(rings: rings, symbols: venue.symbols, intervals: [.m1], endpoints: venue.streams,
                                rest: venue.rest, warmupCandles: 0,
@@ -174,5 +185,23 @@ final class VenueProbe {
 
     func openAlgoOrders(_ symbol: SymbolID) throws -> [AlgoOrderAck] {
         try call { client.openAlgoOrders(symbol: symbol, completion: $0) }
+    }
+
+    /// A market order placed on the venue behind the engine's back (e.g. a position closed while
+    /// the engine is down): its acknowledgement.
+    func marketOrder(_ symbol: SymbolID, _ side: Side, _ quantity: Quantity, reduceOnly: Bool = false) throws -> OrderAck {
+        var outcome: OrderOutcome?
+        _ = client.placeMarketOrder(symbol: symbol, side: side, quantity: quantity, reduceOnly: reduceOnly) { outcome = $0 }
+        let deadline = clock.nowNs() + 10_000_000_000
+        while outcome == nil, clock.nowNs() < deadline {
+            if client.doWork(nowNs: clock.nowNs()) == 0 { usleep(200) }
+        }
+        guard let ack = outcome?.ack else { throw ProbeError(description: "venue answered \(String(describing: outcome))") }
+        return ack
+    }
+
+    /// The venue's fills of `symbol` (`userTrades`), oldest first.
+    func userTrades(_ symbol: SymbolID) throws -> [UserTrade] {
+        try call { client.userTrades(symbol: symbol, fromTimeMs: 0, completion: $0) }
     }
 }

@@ -187,6 +187,46 @@ import TicklineTestSupport
         #expect(h.client.rejections.reduce(0, +) == 0 && h.client.unknowns == 0 && h.client.outstanding == 0)
     }
 
+    /// `GET /fapi/v1/userTrades` after a buy and a reduce-only sell: one row per fill, oldest
+    /// first, naming the orders' venue ids, prices and sides, the sell's realized PnL booked;
+    /// weight 5 from the account-queries budget. A span starting after the fills answers nothing
+    /// (the client drops rows outside the span: the simulator answers its last `limit` fills).
+    @Test(arguments: Backend.allCases) func userTradesListsTheAccountsFills(_ backend: Backend) throws {
+        try withLoop(backend) { try userTradesScenario($0) }
+    }
+
+    func userTradesScenario<L: SocketEventLoop>(_ loop: L) throws {
+        let h = try VenueHarness(sim: try SimulatorProcess(seed: 32), loop: loop, clock: LiveClock())
+        let btc = try h.id("BTCUSDT")
+        _ = try h.call { h.client.syncServerTime(completion: $0) }
+        #expect(try h.call { h.client.userTrades(symbol: btc, fromTimeMs: 0, completion: $0) }.value == [])
+        let buy = try #require(try h.call {
+            h.client.placeMarketOrder(symbol: btc, side: .buy, quantity: Self.quantity, completion: $0)
+        }.ack)
+        let sell = try #require(try h.call {
+            h.client.placeMarketOrder(symbol: btc, side: .sell, quantity: Self.quantity, reduceOnly: true, completion: $0)
+        }.ack)
+        let used = h.client.limiter.groups[VenueEndpointGroup.accountQueries.rawValue]?.used ?? 0
+        let rows = try #require(try h.call { h.client.userTrades(symbol: btc, fromTimeMs: 0, completion: $0) }.value)
+        #expect(h.client.limiter.groups[VenueEndpointGroup.accountQueries.rawValue]?.used == used + 1)
+        #expect(VenueEndpoint.userTrades.weight == 5 && VenueEndpoint.userTrades.group == .accountQueries)
+        #expect(Set(rows.map(\.orderID)) == [buy.orderID, sell.orderID])
+        #expect(rows.allSatisfy { $0.symbol == btc && $0.timeMs > 0 && $0.commission > .zero })
+        #expect(rows.map(\.tradeID) == rows.map(\.tradeID).sorted(), "oldest first")
+        let bought = rows.filter { $0.orderID == buy.orderID }
+        let sold = rows.filter { $0.orderID == sell.orderID }
+        #expect(bought.allSatisfy { $0.side == .buy && $0.buyer && $0.realizedPnL == .zero })
+        #expect(sold.allSatisfy { $0.side == .sell && !$0.buyer })
+        #expect(bought.reduce(0) { $0 + $1.quantity.raw } == Self.quantity.raw)
+        #expect(sold.reduce(0) { $0 + $1.quantity.raw } == Self.quantity.raw)
+        let last = try #require(rows.map(\.timeMs).max())
+        #expect(try h.call { h.client.userTrades(symbol: btc, fromTimeMs: last + 1, completion: $0) }.value == [])
+        #expect(try h.call {
+            h.client.userTrades(symbol: btc, fromTimeMs: 0, toTimeMs: last, limit: 1, completion: $0)
+        }.value?.count == 1)
+        #expect(h.client.rejections.reduce(0, +) == 0 && h.client.unknowns == 0)
+    }
+
     // MARK: - Server time
 
     /// The simulator's clock jumps (`skew_ms`): a signed request answered -1021 triggers a

@@ -111,6 +111,67 @@ struct VenueResponseParserTests {
         #expect(parse("[]") { VenueResponseParser.balances($0) } == [])
     }
 
+    /// Binance's documented response example, verbatim: USD-M "Account Trade List (USER_DATA)",
+    /// https://developers.binance.com/docs/derivatives/usds-margined-futures/trade/rest-api/Account-Trade-List
+    /// (read at two price places here, so the amounts round: 7819.01 stays exact).
+    @Test func userTradesFromTheDocumentedExample() throws {
+        let json = """
+        [
+          {
+            "buyer": false,
+            "commission": "-0.07819010",
+            "commissionAsset": "USDT",
+            "id": 698759,
+            "maker": false,
+            "orderId": 25851813,
+            "price": "7819.01",
+            "qty": "0.002",
+            "quoteQty": "15.63802",
+            "realizedPnl": "-0.91539999",
+            "side": "SELL",
+            "positionSide": "SHORT",
+            "symbol": "BTCUSDT",
+            "time": 1569514978020
+          }
+        ]
+        """
+        let table = try SymbolTable([
+            .init(name: "BTCUSDT", priceScale: DecimalScale(places: 2), quantityScale: DecimalScale(places: 3)),
+        ])
+        let rows = try #require(parse(json) { VenueResponseParser.userTrades($0, symbols: BinanceSymbols(table)) })
+        #expect(rows == [UserTrade(symbol: SymbolID(0), tradeID: 698759, orderID: 25851813, side: .sell,
+                                   price: Price(raw: 781901), quantity: Quantity(raw: 2),
+                                   commission: Price(raw: 8), realizedPnL: Price(raw: -92), timeMs: 1569514978020,
+                                   buyer: false, maker: false)],
+                "commission as a magnitude (the page writes it negative), amounts rounded to 2 places")
+    }
+
+    /// The simulator's row shape (`SimRender.fill`), a symbol outside the table skipped, optional
+    /// members defaulted, and malformed rows refused.
+    @Test func userTradesInTheSimulatorsShape() throws {
+        let json = """
+        [{"buyer":true,"commission":"0.20000000","commissionAsset":"USDT","id":7,"maker":true,"orderId":3,
+          "price":"50000.0","qty":"0.010","quoteQty":"500.0","realizedPnl":"0.00000000","side":"BUY",
+          "positionSide":"BOTH","symbol":"BTCUSDT","time":1735689600000},
+         {"id":8,"orderId":4,"price":"1","qty":"1","side":"SELL","symbol":"DOGEUSDT"},
+         {"id":9,"orderId":5,"price":"50010.0","qty":"0.005","side":"SELL","symbol":"BTCUSDT"}]
+        """
+        let rows = try #require(parse(json) { VenueResponseParser.userTrades($0, symbols: wire) })
+        #expect(rows.map(\.tradeID) == [7, 9])
+        #expect(rows[0].buyer && rows[0].maker && rows[0].side == .buy && rows[0].price == Price(raw: 500000))
+        #expect(rows[0].quantity == Quantity(raw: 10) && rows[0].commission == Price(raw: 2))
+        #expect(rows[0].timeMs == 1735689600000)
+        #expect(rows[1].commission == .zero && rows[1].realizedPnL == .zero && rows[1].timeMs == 0 && !rows[1].buyer)
+        #expect(parse("[]") { VenueResponseParser.userTrades($0, symbols: wire) } == [])
+        for bad in ["", "{}", "[1]", "[{\"id\":1,\"orderId\":1,\"price\":\"1\",\"qty\":\"1\",\"side\":\"BUY\"}]",
+                    "[{\"symbol\":\"BTCUSDT\",\"orderId\":1,\"price\":\"1\",\"qty\":\"1\",\"side\":\"BUY\"}]",
+                    "[{\"symbol\":\"BTCUSDT\",\"id\":1,\"orderId\":1,\"price\":\"1\",\"qty\":\"1\",\"side\":\"HOLD\"}]",
+                    "[{\"symbol\":\"BTCUSDT\",\"id\":1,\"orderId\":1,\"price\":\"x\",\"qty\":\"1\",\"side\":\"BUY\"}]",
+                    "[{\"symbol\":\"BTCUSDT\",\"id\":1,\"orderId\":1,\"price\":\"1\",\"qty\":\"1\",\"side\":\"BUY\",\"commission\":\"x\"}]"] {
+            #expect(parse(bad) { VenueResponseParser.userTrades($0, symbols: wire) } == nil, "\(bad)")
+        }
+    }
+
     @Test func malformedBalanceBodiesAreNil() {
         for bad in ["", "{}", "[", "[1]", "[{\"asset\":\"USDT\"}]",
                     "[{\"asset\":\"USDT\",\"balance\":\"10\"}]",

@@ -4,6 +4,7 @@ import Logging
 import TicklineConfig
 import TicklineCore
 import TicklineEngine
+import TicklineExecution
 import TicklineRing
 
 /// Signal → order bytes handed to the kernel, in process: the real risk stage sizes a Long signal
@@ -13,7 +14,8 @@ import TicklineRing
 /// outside the measured window, so the window is exactly signal push → `io_uring_enter`.
 ///
 /// The venue is the release simulator (`../.build/release/tickline sim`, or `TICKLINE_BINARY`),
-/// a child process on loopback (manual clock: no market walk competes for the CPU).
+/// a child process on loopback, on its live clock (a frozen manual clock would let the signed
+/// requests' timestamps run ahead of the server's), with order limits far above Binance's.
 final class OrderPathFixture {
     let sim: Process
     let rings: PipelineRings
@@ -27,7 +29,8 @@ final class OrderPathFixture {
         let binary = ProcessInfo.processInfo.environment["TICKLINE_BINARY"] ?? "../.build/release/tickline"
         sim = Process()
         sim.executableURL = URL(fileURLWithPath: binary)
-        sim.arguments = ["sim", "--host", "127.0.0.1", "--port", "0", "--manual-clock"]
+        sim.arguments = ["sim", "--host", "127.0.0.1", "--port", "0", "--weight-limit", "10000000",
+                         "--order-limit-10s", "10000000", "--order-limit-1m", "10000000"]
         let out = Pipe()
         sim.standardOutput = out
         sim.standardError = FileHandle.nullDevice
@@ -44,8 +47,16 @@ final class OrderPathFixture {
         configuration.venue.streamURL = configuration.venue.restURL
         configuration.venue.symbols = ["BTCUSDT"]
         let venue = try LiveRun.resolve(configuration.venue)
-        let plan = try LiveRun.prepareTrading(configuration, venue,
+        var plan = try LiveRun.prepareTrading(configuration, venue,
                                               logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() })
+        // Hundreds of round trips in seconds: far above Binance's order limits, which the client
+        // would (rightly) wait for. The simulator is started with matching limits.
+        var limits = RateLimitConfiguration()
+        limits.requestWeight = WindowLimit(limit: 10_000_000, windowMs: 60_000)
+        limits.orders10s = WindowLimit(limit: 10_000_000, windowMs: 10_000)
+        limits.orders1m = WindowLimit(limit: 10_000_000, windowMs: 60_000)
+        limits.groups = limits.groups.map { $0.map { WindowLimit(limit: 10_000_000, windowMs: $0.windowMs) } }
+        for i in plan.accounts.indices { plan.accounts[i].limits = limits }
         rings = PipelineRings(capacity: 1024, symbolCount: 1)
         risk = try RiskStage(rings: rings, clock: clock, symbols: venue.symbols, configuration: plan.risk)
         order = try plan.orderStage(backend: backend)(rings)
@@ -89,7 +100,18 @@ final class OrderPathFixture {
             }
             cycle()
         }
-        for _ in 0..<100 { cycle() }  // the venue's last answers
+        // The venue's last answers (cancels of the protective orders, stream events): wait
+        // until 5 ms pass without any work, so none of it lands in the measured window.
+        var quietSince = clock.nowNs()
+        while clock.nowNs() - quietSince < 5_000_000, clock.nowNs() < deadline {
+            let now = clock.nowNs()
+            var work = (try? risk.doWork(nowNs: now)) ?? 0
+            work += (try? order.doWork(nowNs: now)) ?? 0
+            for ring in rings.eventRings { work += ring.handle.drain(limit: 1024) { _ in true } }
+            for ring in rings.journalRings { work += ring.handle.drain(limit: 1024) { _ in true } }
+            for ring in rings.logRings { work += ring.handle.drain(limit: 1024) { _ in true } }
+            if work > 0 { quietSince = clock.nowNs() }
+        }
     }
 
     func pushSignal() {
