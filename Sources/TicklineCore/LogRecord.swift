@@ -98,6 +98,8 @@ public enum LogCode: UInt16, Sendable, BitwiseCopyable, CaseIterable {
     case venueFundingFee
     case venueMarginCall
     case positionClosedByVenue
+    case storeDegraded
+    case storeRecovered
 
     public var template: String {
         switch self {
@@ -131,6 +133,8 @@ public enum LogCode: UInt16, Sendable, BitwiseCopyable, CaseIterable {
         case .venueFundingFee: return "Funding fee booked by the venue for account {}: {}"
         case .venueMarginCall: return "MARGIN_CALL from the venue for account {}"
         case .positionClosedByVenue: return "Protective order {} closed the position in symbol {} at the venue"
+        case .storeDegraded: return "Journal degraded (error {}, {} records held in memory): no new positions until it recovers; open positions stay protected"
+        case .storeRecovered: return "Journal recovered: held records committed in order, trading resumes"
         }
     }
 }

@@ -116,8 +116,16 @@ public final class RiskStage<C: NanoClock>: Agent {
             return true
         }
         work &+= storeStatus.drain(limit: 16) { status in
+            let wasDegraded = engine.storeDegraded
             engine.handleStoreStatus(status.pointee, nowNs: nowNs)
             drainOutbox(nowNs: nowNs)
+            // The alert (critical) and the all-clear, once per episode.
+            if engine.storeDegraded && !wasDegraded {
+                log.log(.storeDegraded, .critical, nowNs: nowNs, Int64(status.pointee.errorCode),
+                        Int64(status.pointee.pendingRecords))
+            } else if !engine.storeDegraded && wasDegraded {
+                log.log(.storeRecovered, .notice, nowNs: nowNs)
+            }
             return true
         }
         let p = prices.drain(limit: 256) { event in

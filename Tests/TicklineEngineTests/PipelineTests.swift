@@ -161,6 +161,17 @@ final class FusedHarness {
         #expect(h.rings.storeStatusToRisk.tryPush(StoreStatus(state: .degraded, timeNs: 0, errorCode: 28)))
         h.run()
         #expect(h.risk.storeDegraded && h.risk.denied == h.directional && h.order.handedOff == 0)
+        // Recovery lifts the stop; the episode is logged once each way (critical, then notice).
+        #expect(h.rings.storeStatusToRisk.tryPush(StoreStatus(state: .recovered, timeNs: 0)))
+        _ = try h.risk.doWork(nowNs: 1)
+        #expect(!h.risk.storeDegraded)
+        var codes: [(LogCode, LogLevel)] = []
+        _ = h.rings.logRings[Int(StageID.risk.rawValue)].handle.drain(limit: 4096) { r in
+            if r.pointee.code == .storeDegraded || r.pointee.code == .storeRecovered { codes.append((r.pointee.code, r.pointee.level)) }
+            return true
+        }
+        #expect(codes.map(\.0) == [.storeDegraded, .storeRecovered])
+        #expect(codes.map(\.1) == [.critical, .notice])
     }
 
     /// The real thing: the split-2 preset with real threads (busy-spin replaced by yield, as on a
