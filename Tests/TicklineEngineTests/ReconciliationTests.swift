@@ -53,7 +53,7 @@ import TicklineStore
         for (name, price) in zip(names, prices) {
             try move(h, sim, name, to: h.price(name, price))
             h.signal(name, .long)
-            #expect(try h.run { h.position(name)?.phase == .open })
+            #expect(try h.run { h.isFilled(name) })
         }
         try h.run(seconds: 0.3)  // the last slices of the entries
         for name in names { positions.append(try #require(h.position(name))) }

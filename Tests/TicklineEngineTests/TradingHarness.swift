@@ -132,6 +132,13 @@ final class TradingHarness {
         risk.engine.position(AccountID(account), symbol(name))
     }
 
+    /// Whether `name`'s entry is complete: open, and the entry order final (every fill booked —
+    /// an entry may fill in several parts, and the first one already makes the position open).
+    func isFilled(_ name: String, account: UInt16 = 0) -> Bool {
+        guard let p = position(name, account: account) else { return false }
+        return p.phase == .open && p.entryOrderID == 0
+    }
+
     /// Fills the order stage reported (in order), with their close reasons.
     var fills: [ExecutionReport] {
         events.compactMap { e in

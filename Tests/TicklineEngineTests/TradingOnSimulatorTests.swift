@@ -25,7 +25,7 @@ import TicklineRisk
         #expect(try h.waitForPrice("BTCUSDT", h.price("BTCUSDT", "50000.0")))
 
         h.signal("BTCUSDT", .long)
-        #expect(try h.run { h.position("BTCUSDT")?.phase == .open && h.gateway.accounts[0].isStreamOpen })
+        #expect(try h.run { h.isFilled("BTCUSDT") && h.gateway.accounts[0].isStreamOpen })
         #expect(try h.run { (try? probe.openAlgoOrders(btc).count) == 2 })
         let p = try #require(h.position("BTCUSDT"))
         // Hand-worked: equity 10 000 USDT, 1 % risk = 100 USDT; entry ≈ 50 000 (the simulator's
@@ -61,7 +61,7 @@ import TicklineRisk
         _ = try sim.request("POST", "/sim/price?symbol=ETHUSDT&price=2000.00")
         #expect(try h.waitForPrice("ETHUSDT", h.price("ETHUSDT", "2000.00")))
         h.signal("ETHUSDT", .short)
-        #expect(try h.run { h.position("ETHUSDT")?.phase == .open })
+        #expect(try h.run { h.isFilled("ETHUSDT") })
         #expect(try h.run { (try? probe.openAlgoOrders(eth).count) == 2 })
         let p = try #require(h.position("ETHUSDT"))
         #expect(p.side == .sell && p.takeProfit < p.averageEntryPrice)
@@ -90,7 +90,7 @@ import TicklineRisk
         h.signal("BTCUSDT", .long, confidenceBp: 6_999)
         #expect(try h.run { h.risk.engine.counters.denials(.lowConfidence) == 1 })
         h.signal("BTCUSDT", .long)
-        #expect(try h.run { h.position("BTCUSDT")?.phase == .open })
+        #expect(try h.run { h.isFilled("BTCUSDT") })
         h.signal("ETHUSDT", .long)
         #expect(try h.run { h.risk.engine.counters.denials(.maxOpenPositions) == 1 })
         try h.run(seconds: 0.3)

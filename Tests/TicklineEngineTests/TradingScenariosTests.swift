@@ -57,7 +57,7 @@ import TicklineRisk
         for (name, price) in zip(names, ["50000.0", "2000.00", "150.00"]) {
             try move(h, sim, name, to: h.price(name, price))
             h.signal(name, .long)
-            #expect(try h.run { h.position(name)?.phase == .open }, "\(name) opened")
+            #expect(try h.run { h.isFilled(name) }, "\(name) opened")
         }
         let level = try #require(h.risk.engine.snapshot(AccountID(0)).marginLevelCentiPercent)
         #expect(level > 12_500 && level < 14_000, "≈ 133 % after three entries, got \(level)")
@@ -101,7 +101,7 @@ import TicklineRisk
         #expect(try h.waitUntilConnected())
         try move(h, sim, "BTCUSDT", to: h.price("BTCUSDT", "50000.00"))
         h.signal("BTCUSDT", .long)
-        #expect(try h.run { h.position("BTCUSDT")?.phase == .open })
+        #expect(try h.run { h.isFilled("BTCUSDT") })
         _ = try sim.request("POST", "/sim/funding?symbol=BTCUSDT&rate=0.001")
         _ = try sim.request("POST", "/sim/advance?ms=60000")  // 07:59: a mark price with the new rate
         _ = try sim.request("POST", "/sim/advance?ms=120000")  // 08:01: past the funding time
@@ -135,7 +135,7 @@ import TicklineRisk
         try move(h, sim, "BTCUSDT", to: h.price("BTCUSDT", "50000.00"))
         try sim.fault("partial_fills=3")
         h.signal("BTCUSDT", .long)
-        #expect(try h.run { h.position("BTCUSDT")?.phase == .open && h.risk.engine.counters.fills >= 3 })
+        #expect(try h.run { h.isFilled("BTCUSDT") && h.risk.engine.counters.fills >= 3 })
         try h.run(seconds: 0.3)
         let entryFills = h.fills.filter { $0.side == .buy }
         // Three slices, each filling level by level through the simulator's book: at least three.
@@ -160,7 +160,7 @@ import TicklineRisk
         try sim.fault("expire_listen_keys=true")
         #expect(try h.run { !h.account.isStreamOpen })
         h.signal("BTCUSDT", .long)
-        #expect(try h.run { h.position("BTCUSDT")?.phase == .open })
+        #expect(try h.run { h.isFilled("BTCUSDT") })
         #expect(try h.run { h.account.isStreamOpen && h.account.connects == 2 })
         #expect(h.account.keyRenewals == 1)
         #expect(h.account.recoveredFills == 1)
@@ -184,7 +184,7 @@ import TicklineRisk
             #expect(try first.waitUntilConnected())
             try move(first, sim, "BTCUSDT", to: first.price("BTCUSDT", "50000.00"))
             first.signal("BTCUSDT", .long)
-            #expect(try first.run { first.position("BTCUSDT")?.phase == .open })
+            #expect(try first.run { first.isFilled("BTCUSDT") })
             #expect(try first.run { (try? probe.openAlgoOrders(btc).count) == 2 })
             opened = try #require(first.position("BTCUSDT"))
         }
@@ -203,6 +203,6 @@ import TicklineRisk
         #expect(Set(after).isDisjoint(with: before))
         try move(second, sim, "ETHUSDT", to: second.price("ETHUSDT", "2000.00"))
         second.signal("ETHUSDT", .long)
-        #expect(try second.run { second.position("ETHUSDT")?.phase == .open })
+        #expect(try second.run { second.isFilled("ETHUSDT") })
     }
 }
