@@ -11,7 +11,7 @@ SIM_BENCH_TICKS ?= 50000
 SIM_BENCH_RATE ?= 5000
 IDLE_FLAG := $(if $(IDLE),--idle $(IDLE),)
 
-.PHONY: deps build release run test test-tsan bench bench-pipeline bench-ring bench-sim bench-parser bench-wire bench-store clean
+.PHONY: deps build release run test test-tsan bench bench-pipeline bench-ring bench-sim bench-parser bench-wire bench-order-wire bench-store clean
 
 deps:
 	@scripts/install-deps.sh
@@ -55,7 +55,7 @@ test-tsan: deps
 ## Pipeline tick-to-order (synthetic ticks for fused-1 and split-2; the real parse stage on the
 ## simulator's paced stream, both socket backends), the ring and pipeline benchmarks (Benchmarks/),
 ## the simulator's throughput (WebSocket messages/s, signed REST orders/s), and the parser.
-bench: bench-pipeline bench-ring bench-sim bench-parser bench-wire bench-store
+bench: bench-pipeline bench-ring bench-sim bench-parser bench-wire bench-order-wire bench-store
 
 bench-pipeline: release
 	.build/release/tickline bench pipeline --source synthetic --layout fused-1 --ticks $(BENCH_TICKS) --rate $(BENCH_RATE) $(IDLE_FLAG)
@@ -86,6 +86,11 @@ bench-parser: deps
 ## Wire-to-parsed latency: simulator → the engine's feed on both backends, beside a C client.
 bench-wire: deps
 	scripts/wire-bench.sh
+
+## Wire to wire: simulator tick → engine (parse, risk, order over the Binance gateway) → order read
+## by the simulator, beside a minimal C client answering the same ticks (scripts/order-wire-bench.sh).
+bench-order-wire: deps
+	scripts/order-wire-bench.sh
 
 clean:
 	rm -rf .build .build-tsan Benchmarks/.build

@@ -68,6 +68,7 @@ let package = Package(
             name: "PipelineBenchmarks",
             dependencies: [
                 .product(name: "TicklineEngine", package: mainPackage),
+                .product(name: "TicklineExecution", package: mainPackage),
                 .product(name: "TicklineConfig", package: mainPackage),
                 .product(name: "TicklineRing", package: mainPackage),
                 .product(name: "TicklineCore", package: mainPackage),
@@ -160,5 +161,26 @@ let package = Package(
         .executableTarget(
             name: "CWireClient",
             cSettings: [.unsafeFlags(["-O2"], .when(configuration: .release))]),
+
+        // Wire-to-wire: paced aggTrade → the engine's parse, risk and order stages (BinanceGateway)
+        // on one thread → the order read by the simulator (OrderWireLatency), beside a minimal C
+        // client answering the same tick with a signed order (COrderClient). `scripts/order-wire-bench.sh`.
+        .executableTarget(
+            name: "OrderWireLatency",
+            dependencies: [
+                .product(name: "TicklineEngine", package: mainPackage),
+                .product(name: "TicklineConfig", package: mainPackage),
+                .product(name: "TicklineRisk", package: mainPackage),
+                .product(name: "TicklineExecution", package: mainPackage),
+                .product(name: "TicklineIO", package: mainPackage),
+                .product(name: "TicklineBinance", package: mainPackage),
+                .product(name: "TicklineRing", package: mainPackage),
+                .product(name: "TicklineCore", package: mainPackage),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "COrderClient",
+            cSettings: [.unsafeFlags(["-O2"], .when(configuration: .release))],
+            linkerSettings: [.linkedLibrary("crypto")]),
     ]
 )

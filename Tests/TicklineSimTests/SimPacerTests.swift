@@ -54,4 +54,46 @@ import Testing
         #expect(await pace("stream=btcusdt@aggTrade&count=5&interval_us=0") == 400)
         #expect(await pace("stream=btcusdt@aggTrade&count=1&interval_us=100") == 200)
     }
+
+    /// `GET /sim/latency?after_ns=STAMP`: ns from a CLOCK_MONOTONIC stamp (a paced message's `a`)
+    /// to the first order the venue read at or after it; 404 with null when none came after.
+    @Test func latencyFromAStampToTheFirstOrderReadAfterIt() async throws {
+        let venue = venue(StreamHub())
+        func latency(_ query: String) async -> (Int, String) {
+            let (status, body) = await venue.admin(method: .get, path: "/sim/latency", params: SimParams(query: query, body: nil))
+            return (status.code, body)
+        }
+        func order() async {
+            let payload = "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.003&timestamp=\(Fixture.startMs)&recvWindow=5000"
+            let signature = SimSigner.signature(secret: "demo-secret", payload: payload)
+            let (status, _, _) = await venue.handle(method: .post, path: "/fapi/v1/order",
+                                                    params: SimParams(query: nil, body: payload + "&signature=" + signature),
+                                                    apiKey: "demo-key", address: "test")
+            #expect(status == .ok)
+        }
+        let t0 = SimPacer.monotonicNs()
+        #expect(await latency("after_ns=\(t0)") == (404, "{\"delay_ns\":null}"))
+        await order()
+        let t1 = SimPacer.monotonicNs()
+        await order()
+        let t2 = SimPacer.monotonicNs()
+
+        func delay(_ stamp: UInt64) async throws -> UInt64 {
+            let (code, body) = await latency("after_ns=\(stamp)")
+            #expect(code == 200)
+            let reply = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+            return UInt64(try #require(reply["delay_ns"] as? Int))
+        }
+        // The first order is read between t0 and t1, the second between t1 and t2.
+        let first = try await delay(t0)
+        #expect(first <= t1 - t0)
+        let second = try await delay(t1)
+        #expect(second <= t2 - t1)
+        #expect(t0 + first < t1 + second, "each stamp finds the first order at or after it")
+        #expect(await latency("after_ns=\(t2 + 1)") == (404, "{\"delay_ns\":null}"))
+        #expect(await latency("after_ns=soon").0 == 400)
+        #expect(await latency("").0 == 400)
+        // The trade-id form still answers (404: no @trade message was written here).
+        #expect(await latency("id=BTCUSDT:1").0 == 404)
+    }
 }

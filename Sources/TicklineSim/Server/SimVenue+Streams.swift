@@ -46,7 +46,7 @@ extension SimVenue {
                 w.string("X", "MARKET")
                 w.bool("m", maker)
             })
-            probe.recordMarket(id: "\(s):\(id)", monotonicNs: DispatchTime.now().uptimeNanoseconds)
+            probe.recordMarket(id: "\(s):\(id)", monotonicNs: SimPacer.monotonicNs())
         case let .aggTrade(s, id, price, qty, first, last, maker, t):
             send(s.lowercased() + "@aggTrade", JSONWriter.object { w in
                 w.string("e", "aggTrade")
@@ -209,8 +209,18 @@ extension SimVenue {
             }
             return (.ok, "{}")
         case (.get, "/sim/latency"):
-            guard let id = p["id"] else { return bad("id=SYMBOL:TRADEID required") }
-            guard let delay = probe.delay(afterMarketMessage: id) else { return (.notFound, "{\"delay_ns\":null}") }
+            // id=SYMBOL:TRADEID: from that @trade message's write; after_ns=STAMP: from a
+            // CLOCK_MONOTONIC stamp (a paced message's `a`). Either to the first order read after.
+            let delay: UInt64?
+            if let text = p["after_ns"] {
+                guard let stamp = UInt64(text) else { return bad("after_ns must be a CLOCK_MONOTONIC ns count") }
+                delay = probe.delay(afterNs: stamp)
+            } else if let id = p["id"] {
+                delay = probe.delay(afterMarketMessage: id)
+            } else {
+                return bad("id=SYMBOL:TRADEID or after_ns=STAMP required")
+            }
+            guard let delay else { return (.notFound, "{\"delay_ns\":null}") }
             return (.ok, "{\"delay_ns\":\(delay)}")
         case (.post, "/sim/flood"):
             // Benchmark source: `count` aggTrade messages for `stream` (a real symbol's aggTrade

@@ -17,8 +17,8 @@ actor SimVenue {
     /// listenKey → (account, expiry).
     var listenKeys: [String: (account: SimAccountID, expiresMs: Int64)] = [:]
     var random: SimRandom
-    /// Latency probe: monotonic ns at which each market message was written, and at which each
-    /// order arrived (bounded rings of the most recent).
+    /// Latency probe: CLOCK_MONOTONIC ns at which each market message was written, and at which
+    /// each order arrived (bounded rings of the most recent).
     var probe = LatencyProbe()
     /// Stream messages rendered so far (fault injection counts with it).
     var streamMessages = 0
@@ -80,7 +80,7 @@ actor SimVenue {
                                      msg: "Way too many requests; IP(\(address)) banned until \(until). Please use the websocket for live updates to avoid bans.")
                 return (e.status, e.body, headers)
             }
-            if endpoint.isOrder { probe.recordOrder(monotonicNs: DispatchTime.now().uptimeNanoseconds) }
+            if endpoint.isOrder { probe.recordOrder(monotonicNs: SimPacer.monotonicNs()) }
             let body = try route(method: method, path: path, params: params, account: account, nowMs: now)
             return (.ok, body, headers)
         } catch let e as SimHTTPError {
@@ -168,11 +168,18 @@ struct SimRandom {
 }
 
 /// What the latency probe keeps: when each market message was written and each order read, in
-/// monotonic ns, so the delay from a market message to the first order after it can be measured
-/// from outside the engine.
+/// CLOCK_MONOTONIC ns (`SimPacer.monotonicNs()`, the clock of the paced messages' stamps), so the
+/// delay from a market message to the first order after it can be measured from outside the
+/// engine.
+///
+/// An order is "read" where `SimVenue.handle` has authenticated and rate-limited it, just before
+/// the exchange model runs: after the HTTP parse, the body, the hop onto the venue actor and the
+/// signature check. A request refused before that point (bad signature, -1021, 429) is not an
+/// order read.
 struct LatencyProbe {
     static let capacity = 100_000
     private(set) var marketWrites: [(id: String, ns: UInt64)] = []
+    /// Ascending: recorded on the venue actor, one at a time, from a monotonic clock.
     private(set) var orderReads: [UInt64] = []
 
     mutating func recordMarket(id: String, monotonicNs: UInt64) {
@@ -188,7 +195,17 @@ struct LatencyProbe {
     /// ns from the market message `id` to the first order read after it.
     func delay(afterMarketMessage id: String) -> UInt64? {
         guard let m = marketWrites.last(where: { $0.id == id }) else { return nil }
-        guard let o = orderReads.first(where: { $0 >= m.ns }) else { return nil }
-        return o - m.ns
+        return delay(afterNs: m.ns)
+    }
+
+    /// ns from `stampNs` (CLOCK_MONOTONIC, e.g. a paced message's `a`) to the first order read
+    /// at or after it (binary search: `orderReads` is ascending).
+    func delay(afterNs stampNs: UInt64) -> UInt64? {
+        var low = 0, high = orderReads.count
+        while low < high {
+            let mid = (low + high) / 2
+            if orderReads[mid] < stampNs { low = mid + 1 } else { high = mid }
+        }
+        return low < orderReads.count ? orderReads[low] - stampNs : nil
     }
 }
