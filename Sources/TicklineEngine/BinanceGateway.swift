@@ -408,7 +408,7 @@ public final class BinanceGateway<Loop: SocketEventLoop, C: NanoClock>: OrderGat
             log.log(.venueMarginCall, .critical, nowNs: ingressNs, Int64(a.setup.account.rawValue))
         case .listenKeyExpired:
             a.listenKey = nil
-            a.stream?.shutdown()
+            a.stream?.abort(.abandoned)  // closed now, so the next pass reconnects
         case .tradeLite:
             break  // its ORDER_TRADE_UPDATE follows with the commission and the cumulative quantity
         }
@@ -434,7 +434,7 @@ public final class BinanceGateway<Loop: SocketEventLoop, C: NanoClock>: OrderGat
                         if case .ok = outcome { return }
                         // Failed: a fresh key and a fresh connection.
                         a.listenKey = nil
-                        a.stream?.shutdown()
+                        a.stream?.abort(.abandoned)  // closed now, so the next pass reconnects
                     }
                 }
                 return 0

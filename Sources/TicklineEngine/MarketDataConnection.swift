@@ -25,6 +25,8 @@ public enum MarketDataCloseReason: Equatable, Sendable {
     case receiveFailed(errno: Int32)
     case sendFailed(errno: Int32)
     case handshakeTimedOut
+    /// Closed by its owner (e.g. the user-data stream's listen key expired or could not be kept alive).
+    case abandoned
 }
 
 /// One market-data WebSocket on the parse stage's I/O loop (io_uring or polling): TCP connect

@@ -51,11 +51,50 @@ public struct HTTP1ClientCodec {
     /// A request's bytes. `headers` are added after Host; a body gets its Content-Length.
     public static func request(method: String, path: String, host: String, headers: [(String, String)] = [],
                                body: [UInt8] = []) -> [UInt8] {
-        var text = "\(method) \(path) HTTP/1.1\r\nHost: \(host)\r\n"
-        for (name, value) in headers { text += "\(name): \(value)\r\n" }
-        if !body.isEmpty || method == "POST" || method == "PUT" { text += "Content-Length: \(body.count)\r\n" }
-        text += "\r\n"
-        return Array(text.utf8) + body
+        var bytes: [UInt8] = []
+        appendRequest(into: &bytes, method: method, path: path, host: host, headers: headers, body: body)
+        return bytes
+    }
+
+    /// Appends the request to `bytes` without building any `String` (so, into a buffer with room,
+    /// without allocating): the request line, `Host`, `headers`, `Content-Length` when there is a
+    /// body (or for POST and PUT), then the body.
+    public static func appendRequest(into bytes: inout [UInt8], method: String, path: String, host: String,
+                                     headers: [(String, String)] = [], body: [UInt8] = []) {
+        bytes.append(contentsOf: method.utf8)
+        bytes.append(0x20)
+        bytes.append(contentsOf: path.utf8)
+        append(&bytes, " HTTP/1.1\r\nHost: ")
+        bytes.append(contentsOf: host.utf8)
+        append(&bytes, "\r\n")
+        for (name, value) in headers {
+            bytes.append(contentsOf: name.utf8)
+            append(&bytes, ": ")
+            bytes.append(contentsOf: value.utf8)
+            append(&bytes, "\r\n")
+        }
+        if !body.isEmpty || method == "POST" || method == "PUT" {
+            append(&bytes, "Content-Length: ")
+            var digits: (UInt64, UInt64) = (0, 0)  // up to 16 decimal digits
+            var n = 0
+            var v = body.count
+            withUnsafeMutableBytes(of: &digits) { d in
+                repeat {
+                    d[n] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
+                    n += 1
+                    v /= 10
+                } while v > 0 && n < 16
+            }
+            withUnsafeBytes(of: digits) { d in for k in stride(from: n - 1, through: 0, by: -1) { bytes.append(d[k]) } }
+            append(&bytes, "\r\n")
+        }
+        append(&bytes, "\r\n")
+        bytes.append(contentsOf: body)
+    }
+
+    @inline(__always)
+    static func append(_ bytes: inout [UInt8], _ literal: StaticString) {
+        literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
     /// Bytes received from the connection.

@@ -112,6 +112,9 @@ public final class HTTPConnectionPool<Loop: SocketEventLoop> {
 
     /// A request from `request` until its completion: the encoded bytes and what retries and
     /// timeouts need.
+    /// Buffers of finished requests, reused for new ones.
+    var spareBuffers: [[UInt8]] = []
+
     struct PendingRequest {
         var method: String
         var bytes: [UInt8]
@@ -207,7 +210,10 @@ public final class HTTPConnectionPool<Loop: SocketEventLoop> {
     public func request(method: String, path: String, headers: [(String, String)] = [], body: [UInt8] = [],
                         timeoutNs: UInt64? = nil, completion: @escaping Completion) {
         requests += 1
-        let bytes = HTTP1ClientCodec.request(method: method, path: path, host: host, headers: headers, body: body)
+        // Encoded into a buffer recycled from a finished request: no allocation once warm.
+        var bytes = spareBuffers.popLast() ?? []
+        bytes.removeAll(keepingCapacity: true)
+        HTTP1ClientCodec.appendRequest(into: &bytes, method: method, path: path, host: host, headers: headers, body: body)
         queue.append(PendingRequest(method: method, bytes: bytes, idempotent: Self.isIdempotent(method),
                                     timeoutNs: timeoutNs ?? requestTimeoutNs, completion: completion))
         maxQueueDepth = max(maxQueueDepth, queue.count)
@@ -398,6 +404,7 @@ public final class HTTPConnectionPool<Loop: SocketEventLoop> {
             callbackDepth += 1
             r.completion(.success(HTTPPoolResponse(status: head.status, headers: head.headers, body: body)))
             callbackDepth -= 1
+            recycle(r.bytes)
         }
         switch outcome {
         case .needMoreData:
@@ -571,5 +578,12 @@ public final class HTTPConnectionPool<Loop: SocketEventLoop> {
         callbackDepth += 1
         r.completion(.failure(error))
         callbackDepth -= 1
+        recycle(r.bytes)
+    }
+
+    /// Keeps a finished request's buffer for the next request (a few, so a burst does not pin
+    /// memory).
+    func recycle(_ bytes: [UInt8]) {
+        if spareBuffers.count < 8 { spareBuffers.append(bytes) }
     }
 }
