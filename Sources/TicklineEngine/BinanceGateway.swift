@@ -112,8 +112,13 @@ public final class BinanceGateway<Loop: SocketEventLoop, C: NanoClock>: OrderGat
         pendingReports.reserveCapacity(64)
     }
 
-    /// Routes the client's events (rate-limit waits, bans) to the stage log.
+    /// Routes the client's order answers (tagged with risk's order id) to the gateway, and its
+    /// events (rate-limit waits, bans) to the stage log. Set once: no closure per order.
     func wire(_ a: VenueAccount<Loop, C>) {
+        a.client.onOrderOutcome = { [unowned self, unowned a] id, outcome in self.orderAnswered(a, id: id, outcome) }
+        a.client.onProtectiveOutcome = { [unowned self, unowned a] id, outcome in
+            self.protectiveAnswered(a, id: id, outcome)
+        }
         a.client.onEvent = { [unowned self] event in
             let now = clock.nowNs()
             switch event {
@@ -142,17 +147,14 @@ public final class BinanceGateway<Loop: SocketEventLoop, C: NanoClock>: OrderGat
         let index = a.track(intent, nowNs: nowNs)
         switch intent.type {
         case .market:
+            // Answered through `onOrderOutcome` with risk's id as the tag: no closure per order.
             a.client.placeMarketOrder(symbol: intent.symbol, side: intent.side, quantity: intent.quantity,
-                                      reduceOnly: intent.reduceOnly, clientOrderID: wireID) { [unowned self] outcome in
-                self.orderAnswered(a, id: intent.clientOrderID, outcome)
-            }
+                                      reduceOnly: intent.reduceOnly, clientOrderID: wireID, tag: intent.clientOrderID)
         case .stopMarket, .takeProfitMarket:
             a.client.placeProtectiveOrder(symbol: intent.symbol, closingSide: intent.side,
                                           kind: intent.type == .stopMarket ? .stopLoss : .takeProfit,
                                           triggerPrice: intent.stopPrice, workingType: a.setup.workingType,
-                                          clientAlgoID: wireID) { [unowned self] outcome in
-                self.protectiveAnswered(a, id: intent.clientOrderID, outcome)
-            }
+                                          clientAlgoID: wireID, tag: intent.clientOrderID)
         default:
             a.orders[index].final = true
             reports.report(rejection(intent, code: 0, nowNs: nowNs), nowNs: nowNs)

@@ -86,12 +86,44 @@ public final class BinanceOrderClient<Loop: SocketEventLoop, Clock: NanoClock> {
         var auth: Auth
         var params: [UInt8]
         var priority: RateLimitPriority
-        var handler: (Reply) -> Void
+        var handler: Handler
         var rateLimitRetries = 0
         var timestampRetried = false
         /// Venue ms before which a held call is not retried.
         var notBeforeMs: Int64 = .min
+        /// Local wall ms when the request went to the pool (for the server-time measurement).
+        var sentLocalMs: Int64 = 0
+
+        init(endpoint: VenueEndpoint, method: Method, path: StaticString, auth: Auth, params: [UInt8],
+             priority: RateLimitPriority, handler: @escaping (Reply) -> Void) {
+            self.init(endpoint: endpoint, method: method, path: path, auth: auth, params: params, priority: priority,
+                      kind: .closure(handler))
+        }
+
+        init(endpoint: VenueEndpoint, method: Method, path: StaticString, auth: Auth, params: [UInt8],
+             priority: RateLimitPriority, kind: Handler) {
+            self.endpoint = endpoint
+            self.method = method
+            self.path = path
+            self.auth = auth
+            self.params = params
+            self.priority = priority
+            self.handler = kind
+        }
     }
+
+    /// Who takes a call's answer: a closure (cold calls), or — nothing allocated per call — the
+    /// order callbacks set once (`onOrderOutcome`, `onProtectiveOutcome`) with the caller's tag.
+    enum Handler {
+        case closure((Reply) -> Void)
+        case marketOrder(tag: UInt64, reduceOnly: Bool)
+        case protectiveOrder(tag: UInt64)
+    }
+
+    /// Answers of `placeMarketOrder(…, tag:)`, with the tag given; set once by the owner.
+    public var onOrderOutcome: ((UInt64, OrderOutcome) -> Void)?
+    /// Answers of `placeProtectiveOrder(…, tag:)`, with the tag given; set once by the owner.
+    public var onProtectiveOutcome: ((UInt64, VenueOutcome<AlgoOrderAck>) -> Void)?
 
     /// Calls in flight at the pool, by slot (the pool's completion captures only the index, so
     /// a finished call's parameter buffer is uniquely referenced and can be recycled).
@@ -138,6 +170,8 @@ public final class BinanceOrderClient<Loop: SocketEventLoop, Clock: NanoClock> {
             b.reserveCapacity(512)
             spareBuffers.append(b)
         }
+        // Every request's answer, by slot: one closure for the client's life.
+        pool.onTaggedAnswer = { [weak self] tag, result in self?.complete(slot: Int(tag), result) }
     }
 
     deinit { number.deallocate() }
@@ -170,7 +204,7 @@ public final class BinanceOrderClient<Loop: SocketEventLoop, Clock: NanoClock> {
         let waiting = held + awaitingTime
         held.removeAll()
         awaitingTime.removeAll()
-        for c in waiting { c.handler(.unknown(.transport(.cancelled))) }
+        for c in waiting { finish(c, .unknown(.transport(.cancelled))) }
         pool.shutDown()
     }
 
@@ -239,6 +273,28 @@ public final class BinanceOrderClient<Loop: SocketEventLoop, Clock: NanoClock> {
                                  completion: @escaping (OrderOutcome) -> Void) -> ClientOrderID
     {
         let id = clientOrderID ?? ids.next().id
+        let p = marketOrderParams(symbol: symbol, side: side, quantity: quantity, reduceOnly: reduceOnly, id: id)
+        submit(Call(endpoint: .newOrder, method: .post, path: "/fapi/v1/order", auth: .signed, params: p,
+                    priority: priority) { [unowned self] reply in
+            completion(marketOutcome(reply, reduceOnly: reduceOnly))
+        })
+        return id
+    }
+
+    /// The same order, answered through `onOrderOutcome` with `tag`: the order path's variant,
+    /// which allocates nothing per order once warm (no completion closure).
+    public func placeMarketOrder(symbol: SymbolID, side: Side, quantity: Quantity, reduceOnly: Bool = false,
+                                 clientOrderID: ClientOrderID, priority: RateLimitPriority = .automatic, tag: UInt64)
+    {
+        let p = marketOrderParams(symbol: symbol, side: side, quantity: quantity, reduceOnly: reduceOnly,
+                                  id: clientOrderID)
+        submit(Call(endpoint: .newOrder, method: .post, path: "/fapi/v1/order", auth: .signed, params: p,
+                    priority: priority, kind: .marketOrder(tag: tag, reduceOnly: reduceOnly)))
+    }
+
+    func marketOrderParams(symbol: SymbolID, side: Side, quantity: Quantity, reduceOnly: Bool, id: ClientOrderID)
+        -> [UInt8]
+    {
         var p = takeBuffer()
         append(&p, "symbol", symbol)
         append(&p, "side", side == .buy ? "BUY" : "SELL")
@@ -247,30 +303,29 @@ public final class BinanceOrderClient<Loop: SocketEventLoop, Clock: NanoClock> {
         if reduceOnly { append(&p, "reduceOnly", "true") }
         append(&p, "newClientOrderId", id)
         append(&p, "newOrderRespType", "RESULT")
-        submit(Call(endpoint: .newOrder, method: .post, path: "/fapi/v1/order", auth: .signed, params: p,
-                    priority: priority) { [unowned self] reply in
-            switch reply {
-            case .success(let status, let body, _, _):
-                if let ack = VenueResponseParser.order(body, symbols: wireSymbols) {
-                    completion(.accepted(ack))
-                } else {
-                    unknowns += 1
-                    completion(.unknown(.malformedResponse(status: status)))
-                }
-            case .rejected(let r) where r.reason == .reduceOnlyRejected && reduceOnly:
-                alreadyClosed += 1
-                completion(.alreadyClosed)
-            case .rejected(let r):
-                count(r)
-                completion(.rejected(r))
-            case .unknown(let u):
-                unknowns += 1
-                completion(.unknown(u))
-            case .halted:
-                completion(.halted)
-            }
-        })
-        return id
+        return p
+    }
+
+    /// A new order's answer: accepted with its ack, -2022 on a reduce-only close as already
+    /// closed, rejected, unknown or halted (counted).
+    func marketOutcome(_ reply: Reply, reduceOnly: Bool) -> OrderOutcome {
+        switch reply {
+        case .success(let status, let body, _, _):
+            if let ack = VenueResponseParser.order(body, symbols: wireSymbols) { return .accepted(ack) }
+            unknowns += 1
+            return .unknown(.malformedResponse(status: status))
+        case .rejected(let r) where r.reason == .reduceOnlyRejected && reduceOnly:
+            alreadyClosed += 1
+            return .alreadyClosed
+        case .rejected(let r):
+            count(r)
+            return .rejected(r)
+        case .unknown(let u):
+            unknowns += 1
+            return .unknown(u)
+        case .halted:
+            return .halted
+        }
     }
 
     /// `POST /fapi/v1/algoOrder`: a protective `STOP_MARKET` or `TAKE_PROFIT_MARKET` with
@@ -284,6 +339,28 @@ public final class BinanceOrderClient<Loop: SocketEventLoop, Clock: NanoClock> {
                                      completion: @escaping Completion<AlgoOrderAck>) -> ClientOrderID
     {
         let id = clientAlgoID ?? ids.next().id
+        let p = protectiveParams(symbol: symbol, closingSide: closingSide, kind: kind, triggerPrice: triggerPrice,
+                                 workingType: workingType, id: id)
+        submit(Call(endpoint: .newAlgoOrder, method: .post, path: "/fapi/v1/algoOrder", auth: .signed, params: p,
+                    priority: priority) { [unowned self] reply in
+            completion(outcome(reply) { VenueResponseParser.algoOrder($0, symbols: wireSymbols) })
+        })
+        return id
+    }
+
+    /// The same order, answered through `onProtectiveOutcome` with `tag` (no closure per order).
+    public func placeProtectiveOrder(symbol: SymbolID, closingSide: Side, kind: ProtectiveKind, triggerPrice: Price,
+                                     workingType: WorkingType = .markPrice, clientAlgoID: ClientOrderID,
+                                     priority: RateLimitPriority = .automatic, tag: UInt64)
+    {
+        let p = protectiveParams(symbol: symbol, closingSide: closingSide, kind: kind, triggerPrice: triggerPrice,
+                                 workingType: workingType, id: clientAlgoID)
+        submit(Call(endpoint: .newAlgoOrder, method: .post, path: "/fapi/v1/algoOrder", auth: .signed, params: p,
+                    priority: priority, kind: .protectiveOrder(tag: tag)))
+    }
+
+    func protectiveParams(symbol: SymbolID, closingSide: Side, kind: ProtectiveKind, triggerPrice: Price,
+                          workingType: WorkingType, id: ClientOrderID) -> [UInt8] {
         var p = takeBuffer()
         append(&p, "algoType", "CONDITIONAL")
         append(&p, "symbol", symbol)
@@ -293,11 +370,7 @@ public final class BinanceOrderClient<Loop: SocketEventLoop, Clock: NanoClock> {
         append(&p, "workingType", workingType.wire)
         append(&p, "closePosition", "true")
         append(&p, "clientAlgoId", id)
-        submit(Call(endpoint: .newAlgoOrder, method: .post, path: "/fapi/v1/algoOrder", auth: .signed, params: p,
-                    priority: priority) { [unowned self] reply in
-            completion(outcome(reply) { VenueResponseParser.algoOrder($0, symbols: wireSymbols) })
-        })
-        return id
+        return p
     }
 
     /// `DELETE /fapi/v1/algoOrder?algoId=…`: the canceled algo id. -2011 (already triggered,
@@ -569,6 +642,8 @@ public final class BinanceOrderClient<Loop: SocketEventLoop, Clock: NanoClock> {
             appendLiteral(&scratch, "&signature=")
             scratch.append(contentsOf: signature)
         }
+        var call = call
+        call.sentLocalMs = clock.wallTimeMs()
         let slot: Int
         if let free = freeSlots.popLast() {
             slot = free
@@ -578,14 +653,12 @@ public final class BinanceOrderClient<Loop: SocketEventLoop, Clock: NanoClock> {
             slots.append(call)
         }
         sent += 1
-        let sentLocalMs = clock.wallTimeMs()
-        let completion: HTTPConnectionPool<Loop>.Completion = { [weak self] result in
-            self?.complete(slot: slot, result, sentLocalMs: sentLocalMs)
-        }
+        // The answer comes back through the pool's `onTaggedAnswer` with the slot as its tag:
+        // no closure per request.
         switch call.method {
         case .post, .put:
             pool.request(method: call.method == .post ? "POST" : "PUT", path: call.path.description,
-                         headers: call.auth == .none ? [] : postHeaders, body: scratch, completion: completion)
+                         headers: call.auth == .none ? [] : postHeaders, body: scratch, tag: UInt64(slot))
         case .get, .delete:
             var path = call.path.description
             if !scratch.isEmpty {
@@ -594,12 +667,13 @@ public final class BinanceOrderClient<Loop: SocketEventLoop, Clock: NanoClock> {
                 path += String(decoding: scratch, as: UTF8.self)
             }
             pool.request(method: call.method == .get ? "GET" : "DELETE", path: path,
-                         headers: call.auth == .none ? [] : getHeaders, completion: completion)
+                         headers: call.auth == .none ? [] : getHeaders, tag: UInt64(slot))
         }
     }
 
-    func complete(slot: Int, _ result: Result<HTTPPoolResponse, HTTPPoolError>, sentLocalMs: Int64) {
+    func complete(slot: Int, _ result: Result<HTTPPoolResponse, HTTPPoolError>) {
         guard slot < slots.count, var call = slots[slot].take() else { return }
+        let sentLocalMs = call.sentLocalMs
         freeSlots.append(slot)
         let receivedLocalMs = clock.wallTimeMs()
         let response: HTTPPoolResponse
@@ -662,7 +736,14 @@ public final class BinanceOrderClient<Loop: SocketEventLoop, Clock: NanoClock> {
     func finish(_ call: inout Call, _ reply: Reply) {
         var params: [UInt8] = []
         swap(&params, &call.params)
-        call.handler(reply)
+        switch call.handler {
+        case .closure(let handler):
+            handler(reply)
+        case .marketOrder(let tag, let reduceOnly):
+            onOrderOutcome?(tag, marketOutcome(reply, reduceOnly: reduceOnly))
+        case .protectiveOrder(let tag):
+            onProtectiveOutcome?(tag, outcome(reply) { VenueResponseParser.algoOrder($0, symbols: wireSymbols) })
+        }
         if spareBuffers.count < 32 {
             params.removeAll(keepingCapacity: true)
             spareBuffers.append(params)

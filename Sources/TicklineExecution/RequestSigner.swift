@@ -7,56 +7,41 @@ import COpenSSL
 /// https://developers.binance.com/docs/derivatives/usds-margined-futures/general-info; the
 /// worked HMAC example is on the spot page `binance-spot-api-docs/rest-api/endpoint-security-type`).
 ///
-/// One keyed OpenSSL `EVP_MAC_CTX` per account, made once: each signature re-initialises it with
-/// the same key (no key schedule per request) and writes 64 hex bytes into a buffer the signer
-/// owns. The secret is handed to OpenSSL at `init` and not kept in Swift memory.
+/// The key's inner and outer SHA-256 states are computed once per account (RFC 2104's ipad /
+/// opad blocks, `shim_hmac_sha256_key`); each signature copies them and hashes, and writes 64 hex
+/// bytes into a buffer the signer owns. No allocation per signature: OpenSSL's `EVP_MAC_init`,
+/// the obvious way, allocates twice on every re-initialisation (measured with
+/// `CRYPTO_set_mem_functions`). The secret itself is not kept; the derived states are wiped at
+/// `deinit`.
 ///
 /// ## Performance
-/// One HMAC-SHA256 over a few hundred bytes per request, no key schedule (the keyed context is
-/// reused) and the hex written into the signer's own buffer.
+/// One HMAC-SHA256 over a few hundred bytes per request, no key schedule and no allocation.
 ///
 /// ## Caveats
 /// - Not thread-safe: one owner (the order stage's thread).
 /// - The buffer `sign` returns is valid until the next `sign` call.
 public final class RequestSigner {
     public enum SetupError: Error, Equatable, Sendable {
-        /// OpenSSL could not provide HMAC-SHA256 (no default provider?).
-        case openSSL(String)
         case emptySecret
     }
 
     /// Hex characters of one signature (SHA-256: 32 bytes → 64).
     public static let hexLength = 64
 
-    let context: OpaquePointer
-    let mac: OpaquePointer
+    let key: UnsafeMutablePointer<shim_hmac_sha256_key>
     let digest: UnsafeMutableRawBufferPointer
     let hex: UnsafeMutableRawBufferPointer
     /// Signatures made (metrics).
     public private(set) var signatures = 0
 
-    /// - Parameter secret: the API secret's bytes (copied into OpenSSL's context).
+    /// - Parameter secret: the API secret's bytes (only the derived HMAC states are kept).
     public init(secret: some Collection<UInt8>) throws(SetupError) {
         guard !secret.isEmpty else { throw .emptySecret }
-        guard let mac = EVP_MAC_fetch(nil, "HMAC", nil) else { throw .openSSL("EVP_MAC_fetch(HMAC) failed") }
-        guard let context = EVP_MAC_CTX_new(mac) else {
-            EVP_MAC_free(mac)
-            throw .openSSL("EVP_MAC_CTX_new failed")
-        }
-        var key = Array(secret)
-        var name = Array("SHA256".utf8CString)
-        let ok = name.withUnsafeMutableBufferPointer { n in
-            var params = [OSSL_PARAM_construct_utf8_string("digest", n.baseAddress, 0), OSSL_PARAM_construct_end()]
-            return key.withUnsafeBufferPointer { k in EVP_MAC_init(context, k.baseAddress, k.count, &params) }
-        }
-        for i in key.indices { key[i] = 0 }  // do not leave the secret in freed heap memory
-        guard ok == 1 else {
-            EVP_MAC_CTX_free(context)
-            EVP_MAC_free(mac)
-            throw .openSSL("EVP_MAC_init(HMAC-SHA256) failed")
-        }
-        self.mac = mac
-        self.context = context
+        var bytes = Array(secret)
+        let key = UnsafeMutablePointer<shim_hmac_sha256_key>.allocate(capacity: 1)
+        bytes.withUnsafeBufferPointer { shim_hmac_sha256_key_init(key, $0.baseAddress, $0.count) }
+        self.key = key
+        for i in bytes.indices { bytes[i] = 0 }  // do not leave the secret in freed heap memory
         digest = .allocate(byteCount: 64, alignment: 16)
         hex = .allocate(byteCount: Self.hexLength, alignment: 16)
     }
@@ -67,8 +52,8 @@ public final class RequestSigner {
     }
 
     deinit {
-        EVP_MAC_CTX_free(context)
-        EVP_MAC_free(mac)
+        OPENSSL_cleanse(key, MemoryLayout<shim_hmac_sha256_key>.size)
+        key.deallocate()
         digest.deallocate()
         hex.deallocate()
     }
@@ -78,13 +63,8 @@ public final class RequestSigner {
     public func sign(query: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0))
         -> UnsafeRawBufferPointer
     {
-        // A nil key re-initialises the context with the key given at init (OpenSSL 3 HMAC provider).
-        var ok = EVP_MAC_init(context, nil, 0, nil) == 1
-        if ok, query.count > 0 { ok = update(query) }
-        if ok, body.count > 0 { ok = update(body) }
-        var length = 0
-        if ok { ok = EVP_MAC_final(context, digest.baseAddress!.assumingMemoryBound(to: UInt8.self), &length, 64) == 1 }
-        precondition(ok && length == 32, "HMAC-SHA256 failed in OpenSSL")  // only on memory exhaustion
+        shim_hmac_sha256(key, query.baseAddress, query.count, body.baseAddress, body.count,
+                         digest.baseAddress!.assumingMemoryBound(to: UInt8.self))
         let digits: StaticString = "0123456789abcdef"
         for i in 0..<32 {
             let b = digest[i]
@@ -93,10 +73,6 @@ public final class RequestSigner {
         }
         signatures &+= 1
         return UnsafeRawBufferPointer(hex)
-    }
-
-    func update(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        EVP_MAC_update(context, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), bytes.count) == 1
     }
 
     /// Appends the signature of `payload` to `out` (no separator).

@@ -125,8 +125,18 @@ public final class HTTPConnectionPool<Loop: SocketEventLoop> {
         var retried = false
         /// A retry: must not go to a connection that was already open.
         var requiresFresh = false
-        var completion: Completion
+        var delivery: Delivery
     }
+
+    /// Where a request's answer goes: its own closure, or (no allocation per request) the pool's
+    /// `onTaggedAnswer` with the tag the owner gave.
+    enum Delivery {
+        case closure(Completion)
+        case tag(UInt64)
+    }
+
+    /// Answers of requests made with `request(…, tag:)`, set once by the owner.
+    public var onTaggedAnswer: ((UInt64, Result<HTTPPoolResponse, HTTPPoolError>) -> Void)?
 
     /// A slot's connection: `busy` has a request on it; `idle` waits, its receive armed.
     enum State: Equatable { case closed, connecting, handshaking, idle, busy }
@@ -209,13 +219,26 @@ public final class HTTPConnectionPool<Loop: SocketEventLoop> {
     /// - Parameter timeoutNs: nil uses `requestTimeoutNs`.
     public func request(method: String, path: String, headers: [(String, String)] = [], body: [UInt8] = [],
                         timeoutNs: UInt64? = nil, completion: @escaping Completion) {
+        enqueue(method: method, path: path, headers: headers, body: body, timeoutNs: timeoutNs,
+                delivery: .closure(completion))
+    }
+
+    /// Like `request`, but the answer goes to `onTaggedAnswer` with `tag`: nothing is allocated
+    /// per request once the pool is warm (the order path).
+    public func request(method: String, path: String, headers: [(String, String)] = [], body: [UInt8] = [],
+                        timeoutNs: UInt64? = nil, tag: UInt64) {
+        enqueue(method: method, path: path, headers: headers, body: body, timeoutNs: timeoutNs, delivery: .tag(tag))
+    }
+
+    func enqueue(method: String, path: String, headers: [(String, String)], body: [UInt8], timeoutNs: UInt64?,
+                 delivery: Delivery) {
         requests += 1
         // Encoded into a buffer recycled from a finished request: no allocation once warm.
         var bytes = spareBuffers.popLast() ?? []
         bytes.removeAll(keepingCapacity: true)
         HTTP1ClientCodec.appendRequest(into: &bytes, method: method, path: path, host: host, headers: headers, body: body)
         queue.append(PendingRequest(method: method, bytes: bytes, idempotent: Self.isIdempotent(method),
-                                    timeoutNs: timeoutNs ?? requestTimeoutNs, completion: completion))
+                                    timeoutNs: timeoutNs ?? requestTimeoutNs, delivery: delivery))
         maxQueueDepth = max(maxQueueDepth, queue.count)
         dispatch()
     }
@@ -402,7 +425,7 @@ public final class HTTPConnectionPool<Loop: SocketEventLoop> {
             s.request = nil
             responses += 1
             callbackDepth += 1
-            r.completion(.success(HTTPPoolResponse(status: head.status, headers: head.headers, body: body)))
+            deliver(r, .success(HTTPPoolResponse(status: head.status, headers: head.headers, body: body)))
             callbackDepth -= 1
             recycle(r.bytes)
         }
@@ -576,9 +599,16 @@ public final class HTTPConnectionPool<Loop: SocketEventLoop> {
     func fail(_ r: PendingRequest, _ error: HTTPPoolError) {
         failures += 1
         callbackDepth += 1
-        r.completion(.failure(error))
+        deliver(r, .failure(error))
         callbackDepth -= 1
         recycle(r.bytes)
+    }
+
+    func deliver(_ r: PendingRequest, _ result: Result<HTTPPoolResponse, HTTPPoolError>) {
+        switch r.delivery {
+        case .closure(let completion): completion(result)
+        case .tag(let tag): onTaggedAnswer?(tag, result)
+        }
     }
 
     /// Keeps a finished request's buffer for the next request (a few, so a burst does not pin
