@@ -580,7 +580,7 @@ public final class VenueAccount<Loop: SocketEventLoop, C: NanoClock> {
         self.index = index
         self.client = client
         self.parser = parser
-        orders.reserveCapacity(64)
+        orders.reserveCapacity(512)
     }
 
     /// Whether the user-data stream is connected and re-synced.
@@ -622,13 +622,15 @@ public final class VenueAccount<Loop: SocketEventLoop, C: NanoClock> {
         return false
     }
 
-    /// Forgets final orders once the list grows (keeps the last 64 for late events).
+    /// Forgets final orders once the list grows (keeps the last 64 for late events), in place:
+    /// the list's storage, reserved at init, is never reallocated on the order path.
     func pruneFinished() {
         guard orders.count > 256 else { return }
-        var kept: [Tracked] = []
-        kept.reserveCapacity(orders.count)
         let keepFrom = orders.count - 64
-        for (i, o) in orders.enumerated() where !o.final || i >= keepFrom { kept.append(o) }
-        orders = kept
+        var i = 0
+        orders.removeAll { o in
+            defer { i += 1 }
+            return o.final && i < keepFrom
+        }
     }
 }

@@ -210,20 +210,24 @@ public struct RateLimiter: Sendable {
         if consecutive429 > 0, probeInFlight { return wait(configuration.probeWaitMs, .backoff) }
         roll(nowMs)
         let reserve = configuration.reservePercent
-        var longest: (ms: Int64, reason: RateLimitReason)?
-        func consider(_ counter: WindowCounter?, cost: Int, _ reason: RateLimitReason) {
-            guard let counter,
-                  let ms = counter.wait(cost: cost, usable: counter.usable(reservePercent: reserve, priority: priority),
-                                        nowMs: nowMs)
-            else { return }
-            if ms > (longest?.ms ?? 0) { longest = (ms, reason) }
-        }
+        // The longest wait any budget asks for (written out, not a nested function capturing a
+        // mutable local: that boxes the local on the heap on every call).
+        var longestMs: Int64 = 0
+        var longestReason = RateLimitReason.requestWeight
         let orderCost = endpoint.isOrder ? 1 : 0
-        consider(requestWeight, cost: endpoint.weight, .requestWeight)
-        consider(orders10s, cost: orderCost, .orders10s)
-        consider(orders1m, cost: orderCost, .orders1m)
-        consider(groups[endpoint.group.rawValue], cost: 1, .group(endpoint.group))
-        if let longest { return wait(longest.ms, longest.reason) }
+        if let ms = Self.waitMs(requestWeight, cost: endpoint.weight, reserve, priority, nowMs), ms > longestMs {
+            (longestMs, longestReason) = (ms, .requestWeight)
+        }
+        if let ms = Self.waitMs(orders10s, cost: orderCost, reserve, priority, nowMs), ms > longestMs {
+            (longestMs, longestReason) = (ms, .orders10s)
+        }
+        if let ms = Self.waitMs(orders1m, cost: orderCost, reserve, priority, nowMs), ms > longestMs {
+            (longestMs, longestReason) = (ms, .orders1m)
+        }
+        if let ms = Self.waitMs(groups[endpoint.group.rawValue], cost: 1, reserve, priority, nowMs), ms > longestMs {
+            (longestMs, longestReason) = (ms, .group(endpoint.group))
+        }
+        if longestMs > 0 { return wait(longestMs, longestReason) }
         requestWeight.charge(endpoint.weight)
         orders10s.charge(orderCost)
         orders1m.charge(orderCost)
@@ -231,6 +235,13 @@ public struct RateLimiter: Sendable {
         granted += 1
         if consecutive429 > 0 { probeInFlight = true }
         return .go
+    }
+
+    /// How long `counter` makes a request of `cost` wait (nil: it may go now).
+    static func waitMs(_ counter: WindowCounter?, cost: Int, _ reserve: Int, _ priority: RateLimitPriority,
+                       _ nowMs: Int64) -> Int64? {
+        guard let counter else { return nil }
+        return counter.wait(cost: cost, usable: counter.usable(reservePercent: reserve, priority: priority), nowMs: nowMs)
     }
 
     /// The exchange answered a request to `endpoint` with `status` and these headers.

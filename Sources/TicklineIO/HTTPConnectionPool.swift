@@ -486,13 +486,16 @@ public final class HTTPConnectionPool<Loop: SocketEventLoop> {
 
     func dispatch() {
         guard callbackDepth == 0 else { return }  // a completion's new request waits for it to return
-        while let head = queue.first {
+        // `queue[0]`, not `queue.first`: the generic `first` getter is not specialized here and
+        // boxes the element on the heap on every call (found with a malloc tracer).
+        while !queue.isEmpty {
+            let head = queue[0]
             if !head.requiresFresh, let s = mostRecentlyIdle() {
-                queue.removeFirst()
+                queue.remove(at: 0)  // not removeFirst(): unspecialized, it boxes the element
                 s.request = head
                 startRequest(s)
             } else if canOpen, let s = freeSlot() ?? (head.requiresFresh ? oldestIdle() : nil) {
-                queue.removeFirst()
+                queue.remove(at: 0)  // not removeFirst(): unspecialized, it boxes the element
                 if s.state == .idle { close(s) }
                 openConnection(s, for: head)
             } else {
