@@ -267,10 +267,8 @@ public final class BinanceGateway<Loop: SocketEventLoop, C: NanoClock>: OrderGat
             // Σ price × qty of everything executed, less what was reported, over the new part.
             let total = Int128(average.raw) * Int128(executed.raw)
             let price = Price(raw: Int64((total - o.filledNotional) / Int128(delta.raw)))
-            let places = symbols[o.symbol].quantityScale.places
-            var divisor: Int128 = 1_000_000
-            for _ in 0..<places { divisor *= 10 }
-            let commission = Price(raw: Int64(Int128(price.raw) * Int128(delta.raw) * Int128(recoveredFillFeePpm) / divisor))
+            let commission = takerCommission(price: price, quantity: delta, symbol: symbols[o.symbol],
+                                             feePpm: recoveredFillFeePpm)
             let kind: ExecutionKind = status == .filled ? .filled : .partiallyFilled
             var r = ExecutionReport(ingressNs: o.ingressNs, eventTimeMs: clock.wallTimeMs(), clientOrderID: o.riskID,
                                     venueOrderID: o.venueOrderID, account: a.setup.account, symbol: o.symbol, side: o.side,
@@ -444,9 +442,8 @@ public final class BinanceGateway<Loop: SocketEventLoop, C: NanoClock>: OrderGat
                 if a.streamOpen {
                     a.streamOpen = false
                     log.log(.userStreamLost, .warning, nowNs: nowNs, Int64(a.setup.account.rawValue))
-                    a.retryAtNs = nowNs &+ a.reconnectDelayNs
-                    a.reconnectDelayNs = min(a.reconnectDelayNs * 2, 30_000_000_000)
-                } else if a.retryAtNs == 0 {
+                }
+                if a.retryAtNs == 0 {  // just closed: the next attempt, backed off
                     a.retryAtNs = nowNs &+ a.reconnectDelayNs
                     a.reconnectDelayNs = min(a.reconnectDelayNs * 2, 30_000_000_000)
                 }

@@ -195,17 +195,14 @@ public final class PaperGateway<C: NanoClock>: OrderGateway {
             return
         }
         nextTradeID &+= 1
-        // commission = price × quantity × fee, at the price's scale: raw = P × Q ÷ 10^qs × ppm ÷ 10^6.
-        let places = symbols[intent.symbol].quantityScale.places
-        var divisor: Int128 = 1_000_000
-        for _ in 0..<places { divisor *= 10 }
-        let commission = Int64(Int128(price.raw) * Int128(intent.quantity.raw) * Int128(takerFeePpm) / divisor)
+        let commission = takerCommission(price: price, quantity: intent.quantity, symbol: symbols[intent.symbol],
+                                         feePpm: takerFeePpm)
         reports.report(ExecutionReport(ingressNs: intent.ingressNs, eventTimeMs: timeMs,
                                        clientOrderID: intent.clientOrderID, venueOrderID: Int64(intent.clientOrderID),
                                        account: intent.account, symbol: intent.symbol, side: intent.side, kind: .filled,
                                        tradeID: nextTradeID, lastFillQuantity: intent.quantity, lastFillPrice: price,
                                        cumulativeQuantity: intent.quantity, averagePrice: price,
-                                       commission: Price(raw: commission), closeReason: intent.closeReason),
+                                       commission: commission, closeReason: intent.closeReason),
                        nowNs: nowNs)
     }
 
@@ -214,4 +211,13 @@ public final class PaperGateway<C: NanoClock>: OrderGateway {
     public func flush() {}
 
     public func shutDown() {}
+}
+
+/// The fee of a fill, `price × quantity × feePpm ÷ 10⁶`, at the symbol's price scale (as
+/// `ExecutionReport.commission` carries it), truncated once: the quantity is read with six more
+/// places so that the fee rate rides in the one exact `Price.notional` product.
+func takerCommission(price: Price, quantity: Quantity, symbol: SymbolTable.Entry, feePpm: Int64) -> Price {
+    Price.notional(price: price, priceScale: symbol.priceScale, quantity: Quantity(raw: quantity.raw &* feePpm),
+                   quantityScale: DecimalScale(places: symbol.quantityScale.places + 6),
+                   resultScale: symbol.priceScale, .towardZero) ?? .zero
 }
