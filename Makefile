@@ -11,7 +11,7 @@ SIM_BENCH_TICKS ?= 50000
 SIM_BENCH_RATE ?= 5000
 IDLE_FLAG := $(if $(IDLE),--idle $(IDLE),)
 
-.PHONY: deps build release run test test-tsan bench bench-pipeline bench-ring bench-sim bench-parser bench-wire bench-order-wire bench-store clean
+.PHONY: deps build release run test test-tsan test-crash bench bench-pipeline bench-ring bench-sim bench-parser bench-wire bench-order-wire bench-store clean
 
 deps:
 	@scripts/install-deps.sh
@@ -46,6 +46,14 @@ test: deps
 	echo "== real-client suites (ccxt, python-binance, message shapes, determinism) took $$(( $$(date +%s) - start )) s =="; \
 	scripts/test-summary.sh .build/test.log .build/clients.log; \
 	[ $$status -eq 0 ] && [ $$clients -eq 0 ]
+
+## The crash test, long version: the engine trading against the simulator killed with SIGKILL at
+## three fixed points and at 20 random moments (TICKLINE_CRASH_KILLS=N for more), restarted on the
+## same journal each time; after every restart the journal holds every venue fill and matches the
+## venue's positions. (`make test` runs the three fixed points.)
+test-crash: deps
+	swift build --build-tests
+	TICKLINE_CRASH_LONG=1 swift test --skip-build --filter 'CrashTests|CrashRecoveryTests'
 
 ## The ring tests alone under ThreadSanitizer (1 M messages in the stress test).
 test-tsan: deps

@@ -167,6 +167,14 @@ let package = Package(
                 "TicklineIndicators", "TicklineStrategy", "TicklineRisk", "TicklineExecution", "TicklineBinance",
                 "TicklineIO", "TicklineStore", .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["Scripts"]),
+            exclude: ["Scripts", "CrashChild"]),
+        // The engine's trading half as a process the crash tests drive through stdin and SIGKILL.
+        .executableTarget(
+            name: "TicklineEngineCrashChild",
+            dependencies: [
+                "TicklineEngine", "TicklineCore", "TicklineConfig", "TicklineRisk", "TicklineExecution", "TicklineBinance",
+                "TicklineIO", "TicklineStore", .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TicklineEngineTests/CrashChild"),
     ]
 )

@@ -26,6 +26,10 @@ public struct LogRecord: Sendable, BitwiseCopyable, Equatable {
         self.argumentPlaces = 0
     }
 
+    /// `places` of an argument rendered as 16 lowercase hex digits (its bit pattern): two such
+    /// arguments in a row print a 128-bit id such as a trade id.
+    public static let hexPlaces: UInt8 = 0xFF
+
     /// Appends an integer argument (at most four; further ones are ignored).
     @inlinable
     public mutating func append(_ value: Int64, places: UInt8 = 0) {
@@ -100,6 +104,7 @@ public enum LogCode: UInt16, Sendable, BitwiseCopyable, CaseIterable {
     case positionClosedByVenue
     case storeDegraded
     case storeRecovered
+    case tradePersisted
 
     public var template: String {
         switch self {
@@ -135,6 +140,7 @@ public enum LogCode: UInt16, Sendable, BitwiseCopyable, CaseIterable {
         case .positionClosedByVenue: return "Protective order {} closed the position in symbol {} at the venue"
         case .storeDegraded: return "Journal degraded (error {}, {} records held in memory): no new positions until it recovers; open positions stay protected"
         case .storeRecovered: return "Journal recovered: held records committed in order, trading resumes"
+        case .tradePersisted: return "Trade {}{} persisted to database"
         }
     }
 }

@@ -53,9 +53,14 @@ public final class LogDrainAgent: Agent {
         return out + rest
     }
 
-    /// An integer with `places` implied decimals, e.g. (4325010, 2) → "43250.10".
+    /// An integer with `places` implied decimals, e.g. (4325010, 2) → "43250.10"; with
+    /// `LogRecord.hexPlaces`, its bit pattern in 16 hex digits.
     public static func format(_ arg: (value: Int64, places: UInt8)) -> String {
         guard arg.places > 0 else { return String(arg.value) }
+        if arg.places == LogRecord.hexPlaces {
+            let digits = String(UInt64(bitPattern: arg.value), radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }
         let negative = arg.value < 0
         var digits = String(arg.value.magnitude)
         let places = Int(arg.places)

@@ -98,7 +98,8 @@ public final class Pipeline {
         }
         if let journal {
             let writer = JournalWriterAgent(store: journal, rings: rings.journalRings.map(\.handle),
-                                            statusRing: rings.storeStatusToRisk.handle, options: journalOptions)
+                                            statusRing: rings.storeStatusToRisk.handle, logRing: rings.log(.store).ring,
+                                            options: journalOptions)
             journalWriter = writer
             store = writer
         } else {

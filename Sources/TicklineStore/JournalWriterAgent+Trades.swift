@@ -39,8 +39,9 @@ extension PortfolioSnapshot {
 ///   time in the high half, this process's random tag and the position id in the low half.
 /// - An **adopted** position (taken over from the venue at start-up, so after a restart) first
 ///   looks for an open trade of the same account, symbol and side already stored — the trade the
-///   previous run opened — and resumes it ("synced": no new record, `tradesResumed`); only
-///   without one is a record inserted (entry client order id 0 marks it adopted).
+///   previous run opened — and resumes it ("synced": no new record, `tradesResumed`), taking the
+///   exchange's quantity and average entry when they differ; only without one is a record
+///   inserted (entry client order id 0 marks it adopted).
 /// - **Close**: the record is found through the position id → `TradeID` map of this process, or,
 ///   failing that (a position the map does not know), by a scan for the open trade of the same
 ///   account, symbol and side. Exit price and time, realized PnL, fees, the total quantity and
@@ -51,8 +52,9 @@ extension PortfolioSnapshot {
 /// - Transient LMDB errors are retried up to 3 times by `LMDBEnvironment.update`; a failure after
 ///   that keeps the whole batch queued (see the type's failure handling), and the map changes of
 ///   a transaction that did not commit are dropped with it (`StagedJournalChanges`).
-/// - Each committed insert is "Trade {id} persisted to database" — counted (`stats.tradesOpened`,
-///   `tradeID(forPosition:)` gives the id); the store module has no logger to print it with.
+/// - Each committed insert is logged "Trade {id} persisted to database" (debug, on the store's
+///   log ring when one is given) and counted (`stats.tradesOpened`; `tradeID(forPosition:)` gives
+///   the id).
 ///
 /// Cold path: a trade record costs a dictionary operation and, only for adoptions and unknown
 /// positions, a scan of the `trades` table.
@@ -64,7 +66,14 @@ extension JournalWriterAgent {
     func applyTradeOpened(_ o: TradeOpened, in txn: borrowing LMDBWriteTransaction) throws(StoreError) -> Int {
         if o.adopted, let existing = try findOpenTrade(account: o.account, symbol: o.symbol, side: o.side, in: txn) {
             staged.trades.append(.opened(positionID: o.positionID, id: existing, resumed: true))
-            return 0
+            // The exchange's position is the source of truth: a run killed between an entry's
+            // partial fills journaled fewer than it holds.
+            guard var stored = try tables.trades.get(existing.key, in: txn),
+                  stored.quantity != o.quantity || stored.entryPrice != o.entryPrice
+            else { return 0 }
+            stored.quantity = o.quantity
+            stored.entryPrice = o.entryPrice
+            return try tables.trades.put(stored, in: txn)
         }
         let trade = TradeRecord(
             id: tradeIDs.id(entryTimeMs: o.entryTimeMs, sequence: o.positionID), account: o.account, symbol: o.symbol,
@@ -146,6 +155,17 @@ extension JournalWriterAgent {
         return found
     }
 
+    /// "Trade {id} persisted to database" (debug) on the store's log ring, once the insert has
+    /// committed.
+    func logPersisted(_ id: TradeID) {
+        guard let ring = logRing, let slot = ring.tryClaim() else { return }
+        var r = LogRecord(code: .tradePersisted, level: .debug, stage: .store, timeNs: cycleNowNs)
+        r.append(Int64(bitPattern: id.high), places: LogRecord.hexPlaces)
+        r.append(Int64(bitPattern: id.low), places: LogRecord.hexPlaces)
+        slot.initialize(to: r)
+        ring.publish()
+    }
+
     /// Folds the committed transaction's changes into the map and the counters.
     func commitStaged() {
         for change in staged.trades {
@@ -156,6 +176,7 @@ extension JournalWriterAgent {
                     metrics.tradesResumed.add(1, ordering: .relaxed)
                 } else {
                     metrics.tradesOpened.add(1, ordering: .relaxed)
+                    logPersisted(id)
                 }
             case .closed(let positionID):
                 openTrades[positionID] = nil

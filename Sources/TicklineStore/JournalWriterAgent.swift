@@ -27,6 +27,11 @@ public struct JournalWriterOptions: Sendable {
     /// The upper 32 bits of the low half of this process's `TradeID`s (random by default; see
     /// `TradeIDGenerator`).
     public var tradeIDProcessTag: UInt32
+    /// Fault-injection point for crash tests: called on the writer's thread after each record of
+    /// a journal transaction is applied, before the commit, with the record's index in the
+    /// transaction (a test child stops here to be killed with a transaction half written). Nil —
+    /// the default, and always outside tests — costs one branch per record.
+    public var afterJournalRecordApplied: (@Sendable (_ indexInTransaction: Int) -> Void)?
 
     public init(maxRecordsPerCycle: Int = 4096, pendingCapacity: Int = 65_536, maxRecordsPerTransaction: Int = 8192,
                 marketSyncIntervalNs: UInt64 = 100_000_000, readerCheckIntervalNs: UInt64 = 60_000_000_000,
@@ -84,6 +89,10 @@ public final class JournalWriterAgent: Agent {
 
     let rings: [SPSCRingHandle<JournalRecord>]
     let statusRing: SPSCRingHandle<StoreStatus>?
+    /// The store's log ring ("Trade {id} persisted to database"); a full ring drops the line.
+    let logRing: SPSCRingHandle<LogRecord>?
+    /// The current duty cycle's time, for log records.
+    var cycleNowNs: UInt64 = 0
     let journalBatch: JournalBatch
     let marketBatch: JournalBatch
     let tables: StoreTables
@@ -111,11 +120,14 @@ public final class JournalWriterAgent: Agent {
     /// - Parameters:
     ///   - rings: the journal rings, drained in this order every cycle.
     ///   - statusRing: where state changes go (to risk); nil when nobody listens.
+    ///   - logRing: where the writer's log lines go (the store stage's log ring); nil: none.
     public init(store: TicklineStore, rings: [SPSCRingHandle<JournalRecord>],
-                statusRing: SPSCRingHandle<StoreStatus>? = nil, options: JournalWriterOptions = JournalWriterOptions()) {
+                statusRing: SPSCRingHandle<StoreStatus>? = nil, logRing: SPSCRingHandle<LogRecord>? = nil,
+                options: JournalWriterOptions = JournalWriterOptions()) {
         self.store = store
         self.rings = rings
         self.statusRing = statusRing
+        self.logRing = logRing
         self.options = options
         self.tables = store.tables
         journalBatch = JournalBatch(capacity: options.pendingCapacity)
@@ -126,9 +138,10 @@ public final class JournalWriterAgent: Agent {
     }
 
     public convenience init(store: TicklineStore, rings: [SPSCRing<JournalRecord>],
-                            statusRing: SPSCRing<StoreStatus>? = nil,
+                            statusRing: SPSCRing<StoreStatus>? = nil, logRing: SPSCRing<LogRecord>? = nil,
                             options: JournalWriterOptions = JournalWriterOptions()) {
-        self.init(store: store, rings: rings.map(\.handle), statusRing: statusRing?.handle, options: options)
+        self.init(store: store, rings: rings.map(\.handle), statusRing: statusRing?.handle, logRing: logRing?.handle,
+                  options: options)
     }
 
     public func onStart() throws {
@@ -148,6 +161,7 @@ public final class JournalWriterAgent: Agent {
     }
 
     public func doWork(nowNs: UInt64) throws -> Int {
+        cycleNowNs = nowNs
         var work = drainRings()
         if !journalBatch.isEmpty || !marketBatch.isEmpty {
             work &+= flush(nowNs: nowNs)
@@ -304,7 +318,8 @@ public final class JournalWriterAgent: Agent {
     func applyJournal(_ records: UnsafeBufferPointer<JournalRecord>, in txn: borrowing LMDBWriteTransaction) throws -> Int {
         var bytes = 0
         staged.reset()
-        for record in records {
+        for (index, record) in records.enumerated() {
+            defer { options.afterJournalRecordApplied?(index) }
             do {
                 switch record.body {
                 case .order(let intent):

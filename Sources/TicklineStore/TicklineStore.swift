@@ -229,14 +229,19 @@ public final class TicklineStore: @unchecked Sendable {
 
     /// Every open trade, in id (entry time) order: what start-up recovery loads.
     public func openTrades(using reader: LMDBReader? = nil) throws(StoreError) -> [TradeRecord] {
+        try trades(status: .open, using: reader)
+    }
+
+    /// Every trade (of `status` when given), in id (entry time) order.
+    public func trades(status: TradeStatus? = nil, using reader: LMDBReader? = nil) throws(StoreError) -> [TradeRecord] {
         let trades = tables.trades
         return try storeRead(reader ?? journal.makeReader()) { txn in
-            var open: [TradeRecord] = []
+            var out: [TradeRecord] = []
             try trades.scan(in: txn) { t in
-                if t.status == .open { open.append(t) }
+                if status == nil || t.status == status { out.append(t) }
                 return true
             }
-            return open
+            return out
         }
     }
 

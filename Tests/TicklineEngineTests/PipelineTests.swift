@@ -221,6 +221,15 @@ final class FusedHarness {
         #expect(LogDrainAgent.format((120, 0)) == "120")
     }
 
+    /// Two hex arguments print a 128-bit trade id as the store names it (32 hex digits, high half
+    /// first: `TradeID.description`).
+    @Test func tradeIDsInHex() {
+        var r = LogRecord(code: .tradePersisted, level: .debug, stage: .store, timeNs: 0)
+        r.append(Int64(bitPattern: 0x0000_018B_CFE5_6800), places: LogRecord.hexPlaces)
+        r.append(Int64(bitPattern: 0xFFFF_ABCD_0000_0007), places: LogRecord.hexPlaces)
+        #expect(LogDrainAgent.render(r) == "Trade 0000018bcfe56800ffffabcd00000007 persisted to database")
+    }
+
     @Test func jsonLinesAreEscaped() {
         let lines = LineCollector()
         let logger = testLogger(lines)

@@ -142,6 +142,46 @@ struct JournalWriterTradesTests {
         #expect(try h.store.openTrades().isEmpty)
     }
 
+    @Test("a resumed trade takes the exchange's quantity and entry; each insert logs \"Trade {id} persisted\" once committed")
+    func resumeTakesTheExchangeQuantityAndInsertsAreLogged() throws {
+        let h = try harness()
+        h.push(.risk, .tradeOpened(Self.opened(7)))  // the first of two entry fills: 0.040
+        h.invoker.invoke()
+        let original = try #require(h.agent.tradeID(forPosition: 7))
+
+        // Killed before the second fill was journaled; the restarted engine adopts the venue's
+        // whole position: 0.100 at an average of 40 060.00.
+        let ring = SPSCRing<JournalRecord>(capacity: 64, name: "risk→store (restarted)")
+        let logs = SPSCRing<LogRecord>(capacity: 64, name: "store→log")
+        let writer = JournalWriterAgent(store: h.store, rings: [ring], logRing: logs,
+                                        options: JournalWriterOptions(tradeIDProcessTag: 0x1234))
+        let invoker = AgentInvoker(agent: writer, clock: h.clock)
+        try invoker.start()
+        var adopted = Self.opened(1, entryTimeMs: Self.entryMs + 60_000, adopted: true)
+        adopted.quantity = Quantity(raw: 100)
+        adopted.entryPrice = Price(raw: 4_006_000)
+        #expect(ring.tryPush(JournalRecord(producer: .risk, sequence: 1, body: .tradeOpened(adopted))))
+        invoker.invoke()
+        #expect(writer.stats.tradesResumed == 1 && writer.tradeID(forPosition: 1) == original)
+        let t = try #require(try h.store.trade(original))
+        #expect(t.status == .open && t.quantity.raw == 100 && t.entryPrice.raw == 4_006_000)
+        #expect(t.entryTimeMs == Self.entryMs && t.fees.raw == 64 && t.entryClientOrderID == 9001, "the rest as opened")
+        #expect(logs.handle.drain(limit: 8) { _ in true } == 0, "a resumed trade is not a new insert")
+
+        var fresh = Self.opened(2)
+        fresh.symbol = SymbolID(3)
+        #expect(ring.tryPush(JournalRecord(producer: .risk, sequence: 2, body: .tradeOpened(fresh))))
+        invoker.invoke()
+        let id = try #require(writer.tradeID(forPosition: 2))
+        var records: [LogRecord] = []
+        _ = logs.handle.drain(limit: 8) { records.append($0.pointee); return true }
+        #expect(records.count == 1)
+        let r = try #require(records.first)
+        #expect(r.code == .tradePersisted && r.level == .debug && r.stage == .store && r.argumentCount == 2)
+        #expect(r.argument(0) == (Int64(bitPattern: id.high), LogRecord.hexPlaces))
+        #expect(r.argument(1) == (Int64(bitPattern: id.low), LogRecord.hexPlaces))
+    }
+
     @Test("an adopted position with no stored trade inserts one, marked adopted")
     func adoptedWithoutStoredTrade() throws {
         let h = try harness()

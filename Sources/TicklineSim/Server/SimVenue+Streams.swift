@@ -141,7 +141,11 @@ extension SimVenue {
         case let .tradeLite(_, order, fill): text = r.tradeLite(order, fill)
         default: return
         }
-        hub.publishUser(account: account.rawValue, payload: text)
+        if heldUserMessages != nil {
+            heldUserMessages?.append((account.rawValue, text))
+        } else {
+            hub.publishUser(account: account.rawValue, payload: text)
+        }
     }
 
     // MARK: admin API (/sim/…)
@@ -198,6 +202,13 @@ extension SimVenue {
             if let v = p["partial_fills"].flatMap({ Int($0) }) {
                 faults.partialFills = max(1, v)
                 exchange.partialFillSplits = faults.partialFills
+            }
+            switch p["hold_user_stream"] {
+            case "true": if heldUserMessages == nil { heldUserMessages = [] }
+            case "false":
+                for m in heldUserMessages ?? [] { hub.publishUser(account: m.account, payload: m.payload) }
+                heldUserMessages = nil
+            default: break
             }
             if let v = p["skew_ms"].flatMap({ Int64($0) }) { clock.setSkew(ms: v) }
             if p["expire_listen_keys"] == "true" { expireListenKeys(nowMs: now, force: true) }

@@ -22,6 +22,10 @@ actor SimVenue {
     var probe = LatencyProbe()
     /// Stream messages rendered so far (fault injection counts with it).
     var streamMessages = 0
+    /// User-data messages held back while `POST /sim/faults?hold_user_stream=true` is in force
+    /// (nil when not holding): the venue has filled an order but its client has not heard yet.
+    /// Released in order by `hold_user_stream=false`.
+    var heldUserMessages: [(account: Int, payload: String)]?
 
     init(exchange: SimExchange, clock: SimClock, hub: StreamHub, limits: RateLimits, faults: SimFaults,
          listenKeyValidityMs: Int64, seed: UInt64) {
