@@ -181,6 +181,11 @@ public enum LiveRun {
         }
     }
 
+    static func retentionPolicy(_ settings: StoreSettings) -> RetentionPolicy {
+        RetentionPolicy(snapshotsDays: settings.retentionSnapshotsDays, candlesDays: settings.retentionCandlesDays,
+                        signalsDays: settings.retentionSignalsDays)
+    }
+
     static func journalOptions(_ settings: StoreSettings) -> JournalWriterOptions {
         var o = JournalWriterOptions()
         o.marketSyncIntervalNs = UInt64(settings.marketSyncMs) * 1_000_000
@@ -202,7 +207,20 @@ public enum LiveRun {
         let clock = LiveClock()
         try pipeline.start()
         let started = clock.nowNs()
-        sleep(ns: UInt64(seconds) * 1_000_000_000)
+        let retention = pipeline.journalWriter.map { writer in
+            RetentionJob(store: writer.store, storeDirectory: configuration.store.directory,
+                         policy: retentionPolicy(configuration.store),
+                         timeOfDayMs: Int64(configuration.store.retentionMinuteOfDay) * 60_000, symbols: venue.symbols,
+                         logger: logger, nowMs: clock.wallTimeMs())
+        }
+        // This thread is free while the stages run: it keeps the daily jobs' clock.
+        let runNs = UInt64(seconds) * 1_000_000_000
+        while true {
+            retention?.runIfDue(nowMs: clock.wallTimeMs())
+            let ran = clock.nowNs() - started
+            if ran >= runNs { break }
+            sleep(ns: min(1_000_000_000, runNs - ran))
+        }
         let elapsed = clock.nowNs() - started
         pipeline.stop()
         return pipeline.report(elapsedNs: elapsed).table + counters(pipeline, configuration.venue)

@@ -77,4 +77,29 @@ import TicklineCore
             #expect("\(error)" == "t.toml:2: store.market_sync_ms: must be an integer in 1...3600000")
         }
     }
+
+    @Test func storeRetention() throws {
+        let defaults = try TicklineConfiguration.parse(text: "", file: "t.toml").store
+        #expect(defaults.retentionSnapshotsDays == 365 && defaults.retentionCandlesDays == 365)
+        #expect(defaults.retentionSignalsDays == 90 && defaults.retentionMinuteOfDay == 180)
+        let c = try TicklineConfiguration.parse(text: """
+            [store]
+            retention_snapshots_days = 730
+            retention_candles_days = 30
+            retention_signals_days = 0
+            retention_time_utc = "04:30"
+            """, file: "t.toml").store
+        #expect(c.retentionSnapshotsDays == 730 && c.retentionCandlesDays == 30 && c.retentionSignalsDays == 0)
+        #expect(c.retentionMinuteOfDay == 4 * 60 + 30)
+        for (line, message) in [("retention_time_utc = \"4:30\"", "must be a UTC time \"HH:MM\""),
+                                ("retention_time_utc = \"24:00\"", "must be a UTC time \"HH:MM\""),
+                                ("retention_candles_days = \"30\"", "must be a number of days")] {
+            do {
+                _ = try TicklineConfiguration.parse(text: "[store]\n\(line)\n", file: "t.toml")
+                Issue.record("\(line) was accepted")
+            } catch {
+                #expect("\(error)".hasPrefix("t.toml:2: store.") && "\(error)".contains(message), "\(error)")
+            }
+        }
+    }
 }
