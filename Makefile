@@ -27,25 +27,39 @@ release: deps
 ## fills from the user-data stream; prints the latency table, market-data, signal and trading
 ## counters and each account's equity and positions. The simulator's demo keys unless
 ## TICKLINE_API_KEY / TICKLINE_API_SECRET are set. LOG_LEVEL=debug prints a line per closed candle.
+## The control plane runs beside it (REST + WebSocket on 8080, metrics on 9464); its JWT secret is
+## data/jwt-secret (made on the first run, mode 0600) and a trader token is printed first.
 run: release
+	@mkdir -p data; [ -s data/jwt-secret ] || (umask 077; openssl rand -hex 32 > data/jwt-secret)
+	@echo "API token (trader, 7 days; mint more: .build/release/tickline token --secret-file data/jwt-secret --user NAME):"
+	@.build/release/tickline token --secret-file data/jwt-secret --user demo --role trader
 	TICKLINE_API_KEY=$${TICKLINE_API_KEY:-demo-key} TICKLINE_API_SECRET=$${TICKLINE_API_SECRET:-demo-secret} \
+	TICKLINE_JWT_SECRET=$$(cat data/jwt-secret) \
 	.build/release/tickline run --config $(RUN_CONFIG) --layout $(LAYOUT) --seconds $(SECONDS_TO_RUN) \
 		--log-level $(LOG_LEVEL) $(IDLE_FLAG)
 
 ## One debug build, then every Swift test suite (per-suite times), then the real-client suites
-## against the simulator (Python venvs under .build/).
+## against the simulator (Python venvs under .build/), then the API contract on a live engine.
+## The control-plane suites run on their own: their servers run on Swift concurrency's pool, which
+## the engine's blocking integration tests would otherwise hold (two threads on two cores).
 test: deps
 	Tests/clients/venvs.sh
+	Tests/clients/venvs.sh control >/dev/null
 	Tests/indicators/reference.sh
 	swift build --build-tests
 	@set -o pipefail; start=$$(date +%s); \
-	swift test --skip-build 2>&1 | tee .build/test.log; status=$$?; \
+	swift test --skip-build --skip TicklineControlTests 2>&1 | tee .build/test.log; status=$$?; \
 	echo "== swift test took $$(( $$(date +%s) - start )) s =="; \
 	scripts/suite-times.sh .build/test.log; \
+	start=$$(date +%s); swift test --skip-build --filter TicklineControlTests 2>&1 | tee .build/control.log; control=$$?; \
+	echo "== control-plane suites took $$(( $$(date +%s) - start )) s =="; \
+	scripts/suite-times.sh .build/control.log; \
 	start=$$(date +%s); Tests/clients/run.sh 2>&1 | tee .build/clients.log; clients=$$?; \
 	echo "== real-client suites (ccxt, python-binance, message shapes, determinism) took $$(( $$(date +%s) - start )) s =="; \
-	scripts/test-summary.sh .build/test.log .build/clients.log; \
-	[ $$status -eq 0 ] && [ $$clients -eq 0 ]
+	start=$$(date +%s); scripts/api-contract.sh 2>&1 | tee .build/contract.log; contract=$$?; \
+	echo "== API contract (schemathesis, promtool on a live engine) took $$(( $$(date +%s) - start )) s =="; \
+	scripts/test-summary.sh .build/test.log .build/control.log .build/clients.log .build/contract.log; \
+	[ $$status -eq 0 ] && [ $$control -eq 0 ] && [ $$clients -eq 0 ] && [ $$contract -eq 0 ]
 
 ## The crash test, long version: the engine trading against the simulator killed with SIGKILL at
 ## three fixed points and at 20 random moments (TICKLINE_CRASH_KILLS=N for more), restarted on the

@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "TicklineRisk", targets: ["TicklineRisk"]),
         .library(name: "TicklineExecution", targets: ["TicklineExecution"]),
         .library(name: "TicklineTuning", targets: ["TicklineTuning"]),
+        .library(name: "TicklineControl", targets: ["TicklineControl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
@@ -39,6 +40,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Thin C bindings. Each is a module map plus a shim header (see PLATFORM-NOTES G1, G3).
@@ -112,6 +116,24 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // The control plane: REST API with JWT, WebSocket events, /health, Prometheus metrics, alerts,
+        // the scheduler. Reads what the data plane publishes; sends commands in through a ring. Cold
+        // code on its own threads (SwiftNIO via Hummingbird): never imports TicklineIO.
+        .target(
+            name: "TicklineControl",
+            dependencies: [
+                "TicklineCore", "TicklineRing", "TicklineConfig", "TicklineEngine", "TicklineStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         // `tickline tune check`: reads /proc and /sys (under a root prefix, for test fixtures) and
         // checks the host against a layout. Cold code: Foundation is fine here.
         .target(
@@ -123,7 +145,7 @@ let package = Package(
             dependencies: [
                 "TicklineCore", "TicklineRing", "TicklineConfig", "TicklineEngine", "TicklineSim", "TicklineBinance",
                 "TicklineIndicators", "TicklineStrategy", "TicklineStore",
-                "TicklineTuning",
+                "TicklineTuning", "TicklineControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -155,6 +177,22 @@ let package = Package(
             name: "TicklineExecutionTests",
             dependencies: ["TicklineExecution", "TicklineCore", "TicklineIO", "TicklineBinance", "TicklineTestSupport"]),
         .testTarget(name: "TicklineRiskTests", dependencies: ["TicklineRisk", "TicklineCore"]),
+        .testTarget(
+            name: "TicklineControlTests",
+            dependencies: [
+                "TicklineControl", "TicklineEngine", "TicklineCore", "TicklineRing", "TicklineConfig", "TicklineStore",
+                "TicklineTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            exclude: ["Scripts"]),
         .testTarget(name: "TicklineConfigTests", dependencies: ["TicklineConfig", "TicklineRing"]),
         .testTarget(
             name: "TicklineTuningTests",

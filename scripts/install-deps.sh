@@ -2,7 +2,7 @@
 # Installs the Debian packages the build needs, only if missing (idempotent).
 # Usage: scripts/install-deps.sh [extra-package ...]
 set -euo pipefail
-packages=(liburing-dev liblmdb-dev libnuma-dev libssl-dev pkg-config openssl gzip systemd "$@")
+packages=(liburing-dev liblmdb-dev libnuma-dev libssl-dev pkg-config openssl gzip systemd prometheus "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -16,4 +16,4 @@ fi
 echo "tickline: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq "${missing[@]}" >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

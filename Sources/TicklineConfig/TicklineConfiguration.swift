@@ -15,6 +15,7 @@ public struct TicklineConfiguration: Sendable {
     public var strategy = StrategySettings()
     public var store = StoreSettings()
     public var trading = TradingSettings()
+    public var control = ControlSettings()
     /// The `[[accounts]]` tables in file order (account id = index); `[AccountConfig.paper]` when none.
     public var accounts: [AccountConfig] = [.paper]
 
@@ -47,7 +48,8 @@ public struct TicklineConfiguration: Sendable {
     }
 
     static func parse(document doc: TOMLDocument) throws(ConfigError) -> TicklineConfiguration {
-        try doc.rejectUnknownKeys(in: doc.root, allowed: ["layout", "pipeline", "venue", "strategy", "store", "trading", "accounts"],
+        try doc.rejectUnknownKeys(in: doc.root, allowed: ["layout", "pipeline", "venue", "strategy", "store", "trading", "accounts",
+                                                            "control"],
                                   path: nil)
         let layout: Layout
         if let t = doc.root["layout"]?.table {
@@ -106,6 +108,10 @@ public struct TicklineConfiguration: Sendable {
         }
         if let v = doc.root["trading"] { configuration.trading = try parseTrading(v, in: doc) }
         if let v = doc.root["accounts"] { configuration.accounts = try parseAccounts(v, in: doc) }
+        if let v = doc.root["control"] {
+            guard let t = v.table else { throw doc.error("must be a table", key: "control") }
+            configuration.control = try parseControl(t, in: doc)
+        }
         try checkStrategyIntervals(configuration.strategy, venue: configuration.venue, in: doc)
         return configuration
     }

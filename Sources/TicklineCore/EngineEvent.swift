@@ -18,6 +18,13 @@ public struct EngineEvent: Sendable, BitwiseCopyable {
         case tradingSwitched(account: AccountID, isGlobal: Bool, enabled: Bool)
         /// Risk closing a position to restore the margin level (`margin_call_closure`).
         case marginCallClosure(MarginCallClosure)
+        /// A position's first entry fill (or its adoption at start-up): `trade_executed`.
+        case tradeOpened(TradeOpened)
+        /// A position's last closing fill: `trade_closed`.
+        case tradeClosed(TradeClosed)
+        /// An account's portfolio after something changed it (positions marked, opened, closed;
+        /// a switch): what the control plane serves as the account's portfolio.
+        case accountUpdated(AccountSnapshot)
     }
 
     @inlinable

@@ -79,8 +79,10 @@ public enum LiveRun {
     }
 
     /// The pipeline with the live parse stage on the configured backend.
-    static func makePipeline(_ configuration: TicklineConfiguration, _ venue: Venue, logger: Logger,
-                             trading: Bool = false) throws -> Pipeline {
+    /// The data plane on `venue`: the live parse stage, and with `trading` the start-up sync,
+    /// reconciliation and the venue gateway; events go to `eventSink` (the control plane).
+    public static func makePipeline(_ configuration: TicklineConfiguration, _ venue: Venue, logger: Logger,
+                                    trading: Bool = false, eventSink: (any EngineEventSink)? = nil) throws -> Pipeline {
         let settings = configuration.venue
         let parser = BinanceStreamParser(symbols: BinanceSymbols(venue.symbols))
         /// The stage over `loop`: one body for both backends (the stage is generic over it).
@@ -110,7 +112,7 @@ public enum LiveRun {
                         logger: logger, symbols: venue.symbols, journal: store,
                         journalOptions: journalOptions(configuration.store),
                         analysis: try AnalysisConfiguration(configuration.strategy, subscribed: settings.intervals),
-                        makeLiveParse: makeStage, risk: risk, orderGateway: makeOrder)
+                        makeLiveParse: makeStage, risk: risk, orderGateway: makeOrder, eventSink: eventSink)
     }
 
     /// The trading half of start-up: accounts and credentials from the configuration, the start-up
@@ -181,7 +183,7 @@ public enum LiveRun {
         }
     }
 
-    static func retentionPolicy(_ settings: StoreSettings) -> RetentionPolicy {
+    public static func retentionPolicy(_ settings: StoreSettings) -> RetentionPolicy {
         RetentionPolicy(snapshotsDays: settings.retentionSnapshotsDays, candlesDays: settings.retentionCandlesDays,
                         signalsDays: settings.retentionSignalsDays)
     }
@@ -223,7 +225,7 @@ public enum LiveRun {
         }
         let elapsed = clock.nowNs() - started
         pipeline.stop()
-        return pipeline.report(elapsedNs: elapsed).table + counters(pipeline, configuration.venue)
+        return summary(pipeline, elapsedNs: elapsed, configuration.venue)
     }
 
     /// `tickline bench pipeline --source sim`: the real parse stage on the simulator's stream,
@@ -268,6 +270,11 @@ public enum LiveRun {
         let elapsed = clock.nowNs() - started
         pipeline.stop()
         return (pipeline.report(elapsedNs: elapsed), counters(pipeline, configuration.venue))
+    }
+
+    /// The end-of-run report: the latency table, then market-data, signal and trading counters.
+    public static func summary(_ pipeline: Pipeline, elapsedNs: UInt64, _ settings: VenueSettings) -> String {
+        pipeline.report(elapsedNs: elapsedNs).table + counters(pipeline, settings)
     }
 
     static func counters(_ pipeline: Pipeline, _ settings: VenueSettings) -> String {

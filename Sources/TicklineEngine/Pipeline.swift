@@ -30,8 +30,10 @@ public final class Pipeline {
     public let store: any Agent
     /// The LMDB journal writer, when the pipeline has a store.
     public let journalWriter: JournalWriterAgent?
-    public let publish: CountingDrainAgent
+    public let publish: EventPublisherAgent
     public let logDrain: LogDrainAgent
+    /// The stages' latency totals (hops, tick-to-order): read while running (metrics) and at the end.
+    public let latency: LatencyTotals
     public private(set) var runners: [any Runner] = []
     private var logRunner: (any Runner)?
     public private(set) var startNs: UInt64 = 0
@@ -58,13 +60,16 @@ public final class Pipeline {
     ///     latest prices (`PaperGateway`).
     ///   - journal: the LMDB store the journal rings are written to (group commit per duty
     ///     cycle, status to risk); nil counts and drops them (benchmarks).
+    ///   - eventSink: where the publish agent hands the events (the control plane); nil counts
+    ///     and drops them.
     public init(layout: Layout, settings: TicklineConfiguration.PipelineSettings, totalTicks: Int,
                 ticksPerSecond: Int, logger: Logger, symbols: SymbolTable? = nil, journal: TicklineStore? = nil,
                 journalOptions: JournalWriterOptions = JournalWriterOptions(),
                 analysis: AnalysisConfiguration = AnalysisConfiguration(subscribed: VenueSettings().intervals),
                 makeLiveParse: ((PipelineRings) -> any LiveParseStats)? = nil,
                 risk riskConfiguration: RiskStageConfiguration? = nil,
-                orderGateway: ((PipelineRings) -> any OrderStageStats)? = nil) {
+                orderGateway: ((PipelineRings) -> any OrderStageStats)? = nil,
+                eventSink: (any EngineEventSink)? = nil) {
         self.layout = layout
         let clock = LiveClock()
         let table = symbols ?? Self.syntheticSymbols(settings.symbols)
@@ -106,8 +111,10 @@ public final class Pipeline {
             journalWriter = nil
             store = CountingDrainAgent(roleName: "store", journalRings: rings.journalRings)
         }
-        publish = CountingDrainAgent(roleName: "publish", eventRings: rings.eventRings)
+        publish = EventPublisherAgent(rings: rings.eventRings, sink: eventSink)
         logDrain = LogDrainAgent(rings: rings.logRings, logger: logger)
+        latency = LatencyTotals([indicator.latency, signal.latency, risk.latency, order.latency, order.ingressToFill,
+                                 order.endToEnd])
     }
 
     /// The synthetic source's symbols: the names of `[pipeline] symbols`, prices with 2 decimals
@@ -194,10 +201,9 @@ public final class Pipeline {
 
     /// Latency percentiles per hop and end to end. Call after `stop()` (takes both buffers).
     public func report(elapsedNs: UInt64) -> PipelineReport {
+        latency.finish()
         func summary(_ r: LatencyRecorder) -> LatencySummary {
-            var s = LatencySnapshot()
-            r.collect(into: &s, includeActive: true)
-            return LatencySummary(s, elapsedNs: elapsedNs)
+            LatencySummary(latency.totals(r.name) ?? LatencySnapshot(), elapsedNs: elapsedNs)
         }
         return PipelineReport(
             layout: layout.name, ticks: liveParse?.events ?? parse.emitted, elapsedNs: elapsedNs,

@@ -52,6 +52,8 @@ public final class RiskStage<C: NanoClock>: Agent {
     public private(set) var tradesOpened = 0
     public private(set) var tradesClosed = 0
     public private(set) var accountSnapshots = 0
+    /// `accountUpdated` events published (the control plane's portfolios).
+    public private(set) var accountUpdates = 0
     public private(set) var snapshotPositions = 0
     var journalSequence: UInt64 = 0
     var protectedAdopted = false
@@ -109,6 +111,7 @@ public final class RiskStage<C: NanoClock>: Agent {
             drainOutbox(nowNs: nowNs)  // the adoptions' `TradeOpened`s, from init
             engine.protectAdoptedPositions(nowNs: nowNs)
             drainOutbox(nowNs: nowNs)
+            publishAccountUpdates(nowNs: nowNs, all: true)  // the starting wallets
         }
         work &+= commands.drain(limit: 16) { command in
             engine.handleCommand(command.pointee, nowNs: nowNs)
@@ -195,15 +198,20 @@ public final class RiskStage<C: NanoClock>: Agent {
                              body: .tradingSwitched(account: s.account, isGlobal: s.isGlobal, enabled: s.enabled)))
         }
         for i in engine.outbox.tradesOpened.indices {
+            let t = engine.outbox.tradesOpened[i]
             tradesOpened &+= 1
             journalSequence &+= 1
-            push(JournalRecord(producer: .risk, sequence: journalSequence, body: .tradeOpened(engine.outbox.tradesOpened[i])))
+            push(JournalRecord(producer: .risk, sequence: journalSequence, body: .tradeOpened(t)))
+            push(EngineEvent(producer: .risk, timeNs: nowNs, body: .tradeOpened(t)))
         }
         for i in engine.outbox.tradesClosed.indices {
+            let t = engine.outbox.tradesClosed[i]
             tradesClosed &+= 1
             journalSequence &+= 1
-            push(JournalRecord(producer: .risk, sequence: journalSequence, body: .tradeClosed(engine.outbox.tradesClosed[i])))
+            push(JournalRecord(producer: .risk, sequence: journalSequence, body: .tradeClosed(t)))
+            push(EngineEvent(producer: .risk, timeNs: nowNs, body: .tradeClosed(t)))
         }
+        publishAccountUpdates(nowNs: nowNs)
         for i in engine.outbox.accountSnapshots.indices {
             accountSnapshots &+= 1
             journalSequence &+= 1
@@ -218,6 +226,32 @@ public final class RiskStage<C: NanoClock>: Agent {
         }
         for i in engine.outbox.logs.indices { pushLog(engine.outbox.logs[i]) }
         for i in engine.outbox.alerts.indices { pushLog(engine.outbox.alerts[i]) }
+    }
+
+    /// An `accountUpdated` event for each account the outbox touched (a position marked, opened
+    /// or closed, a switch): a few per second at most, so the snapshot's walk over the account's
+    /// positions and the wall-clock read stay off the per-tick path.
+    func publishAccountUpdates(nowNs: UInt64, all: Bool = false) {
+        var touched: UInt64 = all ? .max : 0
+        func touch(_ a: AccountID) { if a.index < 64 { touched |= 1 << UInt64(a.index) } }
+        for i in engine.outbox.positionUpdates.indices { touch(engine.outbox.positionUpdates[i].account) }
+        for i in engine.outbox.tradesOpened.indices { touch(engine.outbox.tradesOpened[i].account) }
+        for i in engine.outbox.tradesClosed.indices { touch(engine.outbox.tradesClosed[i].account) }
+        for i in engine.outbox.switches.indices {
+            let s = engine.outbox.switches[i]
+            if s.isGlobal { touched = .max } else { touch(s.account) }
+        }
+        guard touched != 0 else { return }
+        let timeMs = clock.wallTimeMs()
+        for a in 0..<min(64, engine.accountCount) where touched & (1 << UInt64(a)) != 0 {
+            accountUpdates &+= 1
+            let v = engine.snapshot(AccountID(UInt16(a)))
+            let snapshot = AccountSnapshot(timeNs: nowNs, timeMs: timeMs, account: v.account, equity: v.equity,
+                                           cashBalance: v.walletBalance, marginUsed: v.marginUsed,
+                                           freeMargin: v.availableMargin, unrealizedPnL: v.unrealizedPnL,
+                                           positionCount: UInt16(clamping: v.openPositions))
+            push(EngineEvent(producer: .risk, timeNs: nowNs, body: .accountUpdated(snapshot)))
+        }
     }
 
     @inline(__always)

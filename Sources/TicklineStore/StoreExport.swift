@@ -56,17 +56,20 @@ public struct StoreExportQuery: Sendable {
     public var symbol: SymbolID?
     /// Trades, snapshots and snapshot positions of one account (candles and signals have none).
     public var account: AccountID?
+    /// Candles of one interval (other tables have none).
+    public var interval: Interval?
     /// CSV only: write the header line first.
     public var header: Bool
 
     public init(table: StoreExportTable, format: StoreExportFormat = .csv, fromMs: Int64? = nil, toMs: Int64? = nil,
-                symbol: SymbolID? = nil, account: AccountID? = nil, header: Bool = true) {
+                symbol: SymbolID? = nil, account: AccountID? = nil, interval: Interval? = nil, header: Bool = true) {
         self.table = table
         self.format = format
         self.fromMs = fromMs
         self.toMs = toMs
         self.symbol = symbol
         self.account = account
+        self.interval = interval
         self.header = header
     }
 
@@ -76,6 +79,8 @@ public struct StoreExportQuery: Sendable {
         switch table {
         case .snapshots where symbol != nil: return "symbol"
         case .candles where account != nil, .signals where account != nil: return "account"
+        case .trades where interval != nil, .signals where interval != nil, .snapshots where interval != nil,
+             .snapshotPositions where interval != nil: return "interval"
         default: return nil
         }
     }
@@ -233,7 +238,7 @@ public final class StoreExporter: @unchecked Sendable {
         if let env = environment(table.environment), let db = databases[table] {
             let walker = StoreRecordWalker(environment: env, db: db, chunkEntries: chunkEntries,
                                            adoptsForeignGrowth: adoptsForeignGrowth)
-            let symbol = query.symbol, account = query.account
+            let symbol = query.symbol, account = query.account, interval = query.interval
             switch table {
             case .trades:
                 try walker.walk(TradeRecord.self, plan: .tradeID, range: range, onCorrupt: corrupt, afterChunk: flush) { t in
@@ -243,7 +248,10 @@ public final class StoreExporter: @unchecked Sendable {
                 }
             case .candles:
                 try walker.walk(CandleRecord.self, plan: .series(prefixBytes: 3, filter: symbol.map { $0.rawValue }),
-                                range: range, onCorrupt: corrupt, afterChunk: flush) { row($0) }
+                                range: range, onCorrupt: corrupt, afterChunk: flush) { c in
+                    if let interval, c.kline.interval != interval { return }
+                    row(c)
+                }
             case .signals:
                 try walker.walk(Signal.self, plan: .series(prefixBytes: 2, filter: symbol.map { $0.rawValue }),
                                 range: range, onCorrupt: corrupt, afterChunk: flush) { row($0) }
@@ -537,35 +545,6 @@ extension SymbolTable {
     }
 }
 
-extension Side {
-    var exportName: String { self == .buy ? "buy" : "sell" }
-}
-
-extension CloseReason {
-    var exportName: String? {
-        switch self {
-        case .none: return nil
-        case .signal: return "signal"
-        case .stopLoss: return "stop_loss"
-        case .takeProfit: return "take_profit"
-        case .marginCall: return "margin_call"
-        case .manual: return "manual"
-        case .liquidation: return "liquidation"
-        case .reconciled: return "reconciled"
-        }
-    }
-}
-
-extension SignalDirection {
-    var exportName: String {
-        switch self {
-        case .flat: return "flat"
-        case .long: return "long"
-        case .short: return "short"
-        }
-    }
-}
-
 extension CandleRecord: StoreExportRecord {
     var exportSymbol: SymbolID? { symbol }
 
@@ -599,7 +578,7 @@ extension Signal: StoreExportRecord {
         w.time("event_time", eventTimeMs)
         w.unsigned("signal_id", signalID)
         w.text("interval", interval.name)
-        w.text("direction", direction.exportName)
+        w.text("direction", direction.wireName)
         w.integer("score_bp", Int64(scoreBp))
         w.unsigned("confidence_bp", UInt64(confidenceBp))
         w.unsigned("reason_code", UInt64(reasonCode))
@@ -621,9 +600,9 @@ extension TradeRecord: StoreExportRecord {
         w.unsigned("account", UInt64(account.rawValue))
         w.unsigned("symbol_id", UInt64(symbol.rawValue))
         w.text("symbol", e?.name)
-        w.text("side", side.exportName)
+        w.text("side", side.wireName)
         w.text("status", closed ? "closed" : "open")
-        w.text("close_reason", closeReason.exportName)
+        w.text("close_reason", closeReason.wireName)
         w.time("entry_time", entryTimeMs)
         w.time("exit_time", closed ? exitTimeMs : nil)
         w.decimal("quantity", quantity.raw, qs)
@@ -665,7 +644,7 @@ extension PositionUpdate: StoreExportRecord {
         w.time("time", eventTimeMs)
         w.unsigned("symbol_id", UInt64(symbol.rawValue))
         w.text("symbol", e?.name)
-        w.text("side", side.exportName)
+        w.text("side", side.wireName)
         w.decimal("quantity", quantity.raw, qs)
         w.decimal("entry_price", entryPrice.raw, ps)
         w.decimal("mark_price", markPrice.raw, ps)

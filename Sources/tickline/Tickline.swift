@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import TicklineConfig
+import TicklineControl
 import TicklineCore
 import TicklineEngine
 import TicklineRing
@@ -10,12 +11,17 @@ import TicklineSim
 import Glibc
 #endif
 
+/// The engine's version (`/api/v1/version`, `tickline --version`).
+let ticklineVersion = "0.8.0"
+
 @main
 struct Tickline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tickline",
         abstract: "Tickline: an automated Binance USD-M futures trading engine.",
-        subcommands: [Run.self, Sim.self, Parse.self, Indicators.self, Signals.self, Bench.self, Tune.self, Export.self])
+        version: ticklineVersion,
+        subcommands: [Run.self, Sim.self, Parse.self, Indicators.self, Signals.self, Bench.self, Tune.self, Export.self,
+                      Token.self])
 }
 
 /// Options shared by the commands that assemble a pipeline.
@@ -109,13 +115,22 @@ struct Run: AsyncParsableCommand {
             time, balance, positions, leverage, margin type) runs first, then risk sizes every signal and \
             the order stage places market orders with exchange-side stop-loss / take-profit orders over \
             REST and follows fills on the user-data stream. Accounts come from [[accounts]] (default: \
-            the simulator's demo account); --no-trading runs market data, indicators and signals only.
+            the simulator's demo account); --no-trading runs market data, indicators and signals only.             The control plane runs beside it ([control]): the REST API, /health and WebSocket events             on --port (8080), Prometheus metrics on --metrics-port (9464), with the JWT secret from             TICKLINE_JWT_SECRET ([control] jwt_secret_env / jwt_secret_file); --no-control leaves it out.             SIGTERM or SIGINT stops the engine gracefully: intake stops, the rings drain, the journal             commits, exit status 0.
             """)
 
     @OptionGroup var options: LayoutOptions
 
-    @Option(help: "Seconds to run.")
+    @Option(help: "Seconds to run; 0 runs until SIGTERM or SIGINT.")
     var seconds: Int = 3
+
+    @Option(help: "Control plane port: REST API, /health, WebSocket events (default: [control] port, 8080; 0 picks one).")
+    var port: Int?
+
+    @Option(help: "Prometheus metrics port (default: [control] metrics_port, 9464).")
+    var metricsPort: Int?
+
+    @Flag(help: "No control plane (no REST API, WebSocket events, metrics).")
+    var noControl = false
 
     @Option(help: """
         sim (the bundled simulator, in this process), synthetic (generated ticks, no sockets), \
@@ -147,9 +162,10 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         var configuration = try options.resolve()
-        guard seconds > 0 else { fail("--seconds must be > 0") }
+        guard seconds >= 0 else { fail("--seconds must be ≥ 0") }
         guard let level = Logger.Level(rawValue: logLevel) else { fail("--log-level \(logLevel): not a level") }
         if venue == "synthetic" {
+            guard seconds > 0 else { fail("--venue synthetic needs --seconds > 0") }
             let rate = configuration.pipeline.ticksPerSecond
             guard rate > 0 else { fail("pipeline.ticks_per_second must be > 0 for run") }
             let (report, summary) = try runPipeline(configuration, ticks: seconds * rate, rate: rate,
@@ -174,10 +190,25 @@ struct Run: AsyncParsableCommand {
             fail("--venue must be sim, synthetic, config, or ws://HOST:PORT / wss://HOST:PORT")
         }
         defer { simulator?.cancel() }
+        if let port { configuration.control.port = port }
+        if let metricsPort { configuration.control.metricsPort = metricsPort }
+        if noControl { configuration.control.enabled = false }
+        let host = configuration.control.host
         do {
-            print(try LiveRun.run(configuration, seconds: seconds, logger: makeLogger(level: level), trading: !noTrading),
-                  terminator: "")
+            let report = try await EngineRun.run(
+                configuration, seconds: seconds > 0 ? seconds : nil, logger: makeLogger(level: level), trading: !noTrading,
+                version: ticklineVersion
+            ) { port, metrics in
+                guard port > 0 else { return }
+                // Unbuffered: scripts wait for this line while the engine runs.
+                var line = "control plane: REST http://\(host):\(port)/api/v1  WebSocket ws://\(host):\(port)/ws  "
+                    + "health http://\(host):\(port)/health  metrics http://\(host):\(metrics)/metrics\n"
+                line.withUTF8 { _ = write(1, $0.baseAddress, $0.count) }
+            }
+            print(report, terminator: "")
         } catch let e as LiveRun.Failure {
+            fail(e.description)
+        } catch let e as EngineRun.Failure {
             fail(e.description)
         }
     }

@@ -109,14 +109,17 @@ import TicklineTestSupport
     }
 
     /// `tickline run` (what `make run` does): the bundled simulator in-process, the live parse
-    /// stage on io_uring WebSockets, events arriving, nothing malformed.
+    /// stage on io_uring WebSockets, events arriving, nothing malformed, the control plane beside.
     @Test func runConnectsToTheBundledSimulator() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build tickline first")
         let store = FileManager.default.temporaryDirectory.appendingPathComponent("tickline-run-\(getpid())")
         defer { try? FileManager.default.removeItem(at: store) }
         let r = try run(["run", "--layout", "split-2", "--idle", "yield", "--seconds", "2", "--store", store.path,
-                         "--sim-history", "10"])
+                         "--sim-history", "10", "--port", "0", "--metrics-port", "0"],
+                        environment: ["TICKLINE_JWT_SECRET": "command-line-test-secret-0123456789abcdef"])
         #expect(r.status == 0, "\(r.err.suffix(2000))")
+        // The control plane came up beside the data plane and said where.
+        #expect(r.out.split(separator: "\n").first?.hasPrefix("control plane: REST http://127.0.0.1:") == true, "\(r.out.prefix(300))")
         let line = try #require(r.out.split(separator: "\n").first { $0.hasPrefix("market data from 127.0.0.1:") })
         let events = Int(line.split(separator: ":").last!.split(separator: " ")[0]) ?? 0
         #expect(events > 10)
@@ -130,5 +133,17 @@ import TicklineTestSupport
         let records = Int(journal.split(separator: " ")[2]) ?? 0
         #expect(records >= history && journal.contains(" 0 failed commits"), "\(journal)")
         #expect(FileManager.default.fileExists(atPath: store.appendingPathComponent("journal/data.mdb").path))
+    }
+
+    /// Without a JWT secret the control plane cannot start: a start-up error naming the variable,
+    /// exit status 2, before anything connects.
+    @Test func runWithoutAJWTSecretIsAStartUpError() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build tickline first")
+        let r = try run(["run", "--seconds", "1", "--no-store"], environment: ["TICKLINE_JWT_SECRET": ""])
+        #expect(r.status == 2)
+        #expect(r.err.hasPrefix("tickline: error: control plane: JWT secret missing: environment variable TICKLINE_JWT_SECRET"),
+                "\(r.err)")
+        let short = try run(["run", "--seconds", "1", "--no-store"], environment: ["TICKLINE_JWT_SECRET": "too-short"])
+        #expect(short.status == 2 && short.err.contains("at least 32 are required"), "\(short.err)")
     }
 }

@@ -112,9 +112,12 @@ final class FusedHarness {
         #expect(Array(h.store.received[1...]) == [h.signal.signals, h.risk.intentsSent + h.risk.denied + h.risk.tradeRecords,
                                                   h.order.handedOff])
         #expect(h.risk.tradesOpened > 0 && h.risk.tradesOpened == h.risk.engine.counters.tradesOpened)
-        // Risk's events: denials plus position updates and margin-call closures.
+        // Risk's events: denials, position updates, margin-call closures, trades opened and closed,
+        // and the portfolios of the accounts they touched.
         #expect(h.publish.received == [h.signal.signals, h.risk.eventsPublished, h.order.handedOff])
-        #expect(h.risk.eventsPublished == h.risk.denied + h.risk.positionUpdates + h.risk.marginCallClosures)
+        #expect(h.risk.eventsPublished == h.risk.denied + h.risk.positionUpdates + h.risk.marginCallClosures
+            + h.risk.tradesOpened + h.risk.tradesClosed + h.risk.accountUpdates)
+        #expect(h.risk.accountUpdates >= 1 + h.risk.tradesOpened, "the start, then at least one per trade opened")
         #expect(h.risk.sideChannelOverflows == 0)
         #expect(h.parse.journalOverflows == 0 && h.signal.sideChannelOverflows == 0)
         #expect(h.rings.marketToIndicator.fullEventCount > 0, "the test should have exercised back pressure")
@@ -153,7 +156,9 @@ final class FusedHarness {
         #expect(h.risk.tradingEnabled == false)
         #expect(h.risk.denied == h.directional && h.directional > 0)
         #expect(h.order.handedOff == 0)
-        #expect(h.publish.received[1] == 1 + h.directional)  // one tradingSwitched + an orderDenied per signal
+        // One tradingSwitched, an orderDenied per signal, and the account's portfolio at start and
+        // after the switch.
+        #expect(h.publish.received[1] == 1 + h.directional + h.risk.accountUpdates && h.risk.accountUpdates == 2)
     }
 
     @Test func degradedStoreStopsNewOrders() throws {

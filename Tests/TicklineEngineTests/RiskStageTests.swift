@@ -127,9 +127,13 @@ final class RiskStageHarness {
         } else {
             Issue.record("expected a denial record")
         }
+        // The first duty cycle publishes each account's starting portfolio, then the denial.
         let events = h.eventRecords()
-        #expect(events.count == 1)
-        if case .orderDenied(let d)? = events.first?.body { #expect(d.reason == .lowConfidence) } else {
+        #expect(events.count == 2)
+        if case .accountUpdated(let a)? = events.first?.body { #expect(a.account == AccountID(0)) } else {
+            Issue.record("expected the account's starting portfolio")
+        }
+        if case .orderDenied(let d)? = events.last?.body { #expect(d.reason == .lowConfidence) } else {
             Issue.record("expected an orderDenied event")
         }
     }

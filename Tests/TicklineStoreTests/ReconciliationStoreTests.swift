@@ -61,7 +61,7 @@ struct ReconciliationStoreTests {
             #expect(stored.exitPrice == Price(raw: 4_400_000) && stored.realizedPnL == Price(raw: -500))
             #expect(stored.fees == Price(raw: 40))
             #expect(try store.openTrades().isEmpty)
-            #expect(CloseReason.reconciled.exportName == "reconciled")
+            #expect(CloseReason.reconciled.wireName == "reconciled")
 
             // All or nothing: closing it again fails, and the fill of the same write is not kept.
             #expect(throws: StoreError.self) {

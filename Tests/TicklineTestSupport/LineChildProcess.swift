@@ -1,6 +1,14 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// Hands a value to another thread that uses it alone meanwhile.
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
 
 /// A test helper executable (built beside the test bundle) as a child process: its stdout read
 /// line by line, its stdin written line by line, SIGKILL on demand. The crash tests' children.
@@ -30,9 +38,14 @@ public final class LineChildProcess {
         return dir + "/" + name
     }
 
-    public init(executable name: String, arguments: [String]) throws {
+    public convenience init(executable name: String, arguments: [String]) throws {
         let path = Self.path(of: name)
         guard access(path, X_OK) == 0 else { throw Failure(description: "\(name) not built at \(path)") }
+        try self.init(path: path, arguments: arguments)
+    }
+
+    /// The program at `path` (an interpreter with its script, say).
+    public init(path: String, arguments: [String]) throws {
         var out: [Int32] = [0, 0], inp: [Int32] = [0, 0]
         guard pipe(&out) == 0, pipe(&inp) == 0 else { throw Failure(description: "pipe: errno \(errno)") }
         var actions = posix_spawn_file_actions_t()
@@ -93,6 +106,24 @@ public final class LineChildProcess {
             if n < 0, errno == EINTR { continue }
             if n <= 0 { throw Failure(description: "the child exited; last lines: \(got.suffix(3))") }
             buffer.append(contentsOf: chunk[..<n])
+        }
+    }
+
+    /// `readLines(timeoutMs:until:)` on a thread of its own, for async tests: a blocking read on
+    /// one of Swift concurrency's few pool threads (two on this machine) would starve the servers
+    /// the test talks to.
+    @discardableResult
+    public func lines(timeoutMs: Int, until matches: @escaping @Sendable (String) -> Bool) async throws -> [String] {
+        let box = UncheckedSendable(self)
+        return try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                do {
+                    continuation.resume(returning: try box.value.readLines(timeoutMs: timeoutMs, until: matches))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.start()
         }
     }
 

@@ -1,0 +1,194 @@
+import Synchronization
+import TicklineCore
+import TicklineEngine
+import TicklineRing
+import TicklineStore
+
+/// The engine's Prometheus metrics, built at each scrape from what can be read without touching a
+/// stage thread: latency totals (`LatencyTotals`, collected by the scheduler every second), the
+/// rings' and runners' atomic counters, the journal writer's atomic metrics, and the control
+/// plane's own state (events counted by `EngineState`, the WebSocket hub, the cache, health).
+/// Names follow Prometheus conventions: `tickline_` prefix, base units, `_total` counters.
+public final class EngineMetrics: Sendable {
+    let pipeline: UncheckedBox<Pipeline>
+    let plane: ControlPlane?
+    let usage = ProcessUsage()
+    let buckets = LatencyBuckets.standard
+
+    public init(pipeline: Pipeline, plane: ControlPlane?) {
+        self.pipeline = UncheckedBox(pipeline)
+        self.plane = plane
+    }
+
+    /// Every family, in a fixed order. A family that fails validation is a bug: it is left out
+    /// (and the rest served) rather than failing the scrape.
+    public func families() -> [MetricFamily] {
+        var out: [MetricFamily] = []
+        func add(_ build: () throws -> MetricFamily) {
+            if let f = try? build() { out.append(f) }
+        }
+        let p = pipeline.value
+
+        // Latency: per hop and tick-to-order, from the totals.
+        let hops = p.latency.hops
+        add {
+            var f = try MetricFamily(name: "tickline_hop_latency_seconds", help: "Latency from a market message's ingress to each stage (cumulative per hop)",
+                                     type: .histogram)
+            for h in hops where h.name != "end_to_end" { try f.add(buckets.histogram(h.snapshot), labels: ["hop": h.name]) }
+            return f
+        }
+        add {
+            let e2e = hops.first { $0.name == "end_to_end" }?.snapshot ?? LatencySnapshot()
+            return try .histogram("tickline_tick_to_order_latency_seconds",
+                                  help: "Ingress of the market message to the order's bytes handed to the kernel",
+                                  value: buckets.histogram(e2e))
+        }
+
+        // Data-plane counters (atomics).
+        if let live = p.liveParse {
+            add { try .counter("tickline_market_events_total", help: "Market data messages parsed",
+                               value: UInt64(max(0, live.eventsCounter.load(ordering: .relaxed)))) }
+        }
+        add { try .counter("tickline_orders_sent_total", help: "Orders handed to the venue (or the paper gateway)",
+                           value: UInt64(max(0, p.order.handedOffCounter.load(ordering: .relaxed)))) }
+        let rings = p.rings.allRingStats
+        add {
+            var f = try MetricFamily(name: "tickline_ring_messages_total", help: "Messages published into each ring",
+                                     type: .counter)
+            for r in rings { try f.add(UInt64(max(0, r.published)), labels: ["ring": r.name]) }
+            return f
+        }
+        add {
+            var f = try MetricFamily(name: "tickline_ring_full_total", help: "Times a producer found its ring full",
+                                     type: .counter)
+            for r in rings { try f.add(UInt64(max(0, r.fullEvents)), labels: ["ring": r.name]) }
+            return f
+        }
+        add {
+            var f = try MetricFamily(name: "tickline_ring_dropped_total", help: "Messages a ring dropped by policy (stale prices, side channels)",
+                                     type: .counter)
+            for r in rings { try f.add(UInt64(max(0, r.drops)), labels: ["ring": r.name]) }
+            return f
+        }
+        add {
+            var f = try MetricFamily(name: "tickline_ring_depth", help: "Messages waiting in each ring",
+                                     type: .gauge)
+            for r in rings { try f.add(Double(max(0, r.published - r.consumed)), labels: ["ring": r.name]) }
+            return f
+        }
+        let runners = p.runners
+        add {
+            var f = try MetricFamily(name: "tickline_thread_duty_cycles_total", help: "Duty cycles run by each data-plane thread",
+                                     type: .counter)
+            for r in runners { try f.add(UInt64(max(0, r.dutyCycles)), labels: ["thread": r.name]) }
+            return f
+        }
+        add {
+            var f = try MetricFamily(name: "tickline_thread_errors_total", help: "Agent failures on each data-plane thread",
+                                     type: .counter)
+            for r in runners { try f.add(UInt64(max(0, r.errorCount)), labels: ["thread": r.name]) }
+            return f
+        }
+
+        // The journal.
+        if let writer = p.journalWriter {
+            let s = writer.stats
+            add { try .counter("tickline_store_commits_total", help: "Journal write transactions committed", value: UInt64(s.commits)) }
+            add { try .counter("tickline_store_records_total", help: "Records committed to the journal", value: UInt64(s.records)) }
+            add { try .counter("tickline_store_errors_total", help: "Failed journal commits", value: UInt64(s.errors)) }
+            add { try .gauge("tickline_store_pending_records", help: "Records waiting to be committed",
+                             value: Double(s.pendingRecords)) }
+            add { try .gauge("tickline_store_degraded", help: "1 while the journal is degraded (no new positions)",
+                             value: s.state == .degraded ? 1 : 0) }
+            let journal = writer.store.journal
+            add { try .gauge("tickline_store_map_size_bytes", help: "LMDB journal map size", value: Double(journal.mapSizeBytes)) }
+            add { try .gauge("tickline_store_readers", help: "LMDB journal reader slots in use", value: Double(journal.readersInUse)) }
+        }
+
+        // What the events counted.
+        if let plane {
+            let c = plane.state.counters
+            add {
+                var f = try MetricFamily(name: "tickline_signals_total", help: "Signals generated, by direction",
+                                     type: .counter)
+                for d in [SignalDirection.long, .short, .flat] {
+                    try f.add(UInt64(c.signals[d] ?? 0), labels: ["direction": d.wireName])
+                }
+                return f
+            }
+            add {
+                var f = try MetricFamily(name: "tickline_order_denials_total", help: "Signals risk refused, by reason",
+                                     type: .counter)
+                for r in DenialReason.allCases { try f.add(UInt64(c.denials[r] ?? 0), labels: ["reason": r.wireName]) }
+                return f
+            }
+            add { try .counter("tickline_fills_total", help: "Order fills reported by the venue", value: UInt64(c.fills)) }
+            add { try .counter("tickline_positions_opened_total", help: "Positions opened (first entry fill)",
+                               value: UInt64(c.positionsOpened)) }
+            add {
+                var f = try MetricFamily(name: "tickline_positions_closed_total", help: "Positions closed, by reason",
+                                     type: .counter)
+                for r in [CloseReason.signal, .stopLoss, .takeProfit, .marginCall, .manual, .liquidation, .reconciled] {
+                    try f.add(UInt64(c.positionsClosed[r] ?? 0), labels: ["reason": r.wireName ?? "none"])
+                }
+                return f
+            }
+            add { try .counter("tickline_margin_call_closures_total", help: "Positions closed to restore the margin level",
+                               value: UInt64(c.marginCallClosures)) }
+            let open = plane.state.openPositionCounts()
+            add {
+                var f = try MetricFamily(name: "tickline_open_positions", help: "Open positions per account",
+                                     type: .gauge)
+                for a in plane.data.accounts { try f.add(Double(open[a.id.rawValue] ?? 0), labels: ["account": "\(a.id.rawValue)"]) }
+                return f
+            }
+
+            // WebSocket, cache, health.
+            let ws = plane.hub.stats
+            add { try .gauge("tickline_websocket_connections", help: "Open WebSocket event connections", value: Double(ws.active)) }
+            add { try .counter("tickline_websocket_connects_total", help: "WebSocket connections accepted", value: UInt64(ws.connects)) }
+            add { try .counter("tickline_websocket_timeouts_total", help: "Connections closed after missed heartbeats",
+                               value: UInt64(ws.closedByTimeout)) }
+            add { try .counter("tickline_websocket_slow_disconnects_total", help: "Connections closed for a full send queue",
+                               value: UInt64(ws.closedSlow)) }
+            add { try .counter("tickline_websocket_messages_total", help: "Event messages queued to clients",
+                               value: UInt64(ws.messagesQueued)) }
+            add { try .gauge("tickline_websocket_connection_duration_seconds", help: "Average duration of closed connections",
+                             value: ws.averageConnectionSeconds) }
+            let cache = plane.data.cache.stats
+            add { try .counter("tickline_api_cache_hits_total", help: "REST reads answered from the cache", value: UInt64(cache.hits)) }
+            add { try .counter("tickline_api_cache_misses_total", help: "REST reads built afresh", value: UInt64(cache.misses)) }
+            add { try .gauge("tickline_api_cache_hit_ratio", help: "Cache hits over reads since start (target above 0.8)",
+                             value: cache.hitRate) }
+            add { try .gauge("tickline_api_cache_entries", help: "Entries in the REST cache", value: Double(cache.entries)) }
+            let health = plane.health.report
+            add {
+                var f = try MetricFamily(name: "tickline_health_status", help: "Component health: 0 healthy, 1 degraded, 2 down",
+                                     type: .gauge)
+                try f.add(Double(health.status.rank), labels: ["component": "overall"])
+                for c in health.components { try f.add(Double(c.status.rank), labels: ["component": c.name]) }
+                return f
+            }
+            add {
+                var f = try MetricFamily(name: "tickline_health_check_duration_seconds", help: "Duration of each component's last health check",
+                                     type: .gauge)
+                for c in health.components { try f.add(c.responseTimeMs / 1000, labels: ["component": c.name]) }
+                return f
+            }
+            add {
+                var f = try MetricFamily(name: "tickline_health_check_failures_total", help: "Failed health checks per component",
+                                     type: .counter)
+                for c in health.components { try f.add(UInt64(c.failures), labels: ["component": c.name]) }
+                return f
+            }
+        }
+
+        // The process.
+        if let u = usage.sample() {
+            add { try .gauge("tickline_process_resident_memory_bytes", help: "Resident memory", value: Double(u.rssBytes)) }
+            add { try .counter("tickline_process_cpu_seconds_total", help: "User and system CPU time",
+                               value: UInt64(u.cpuSeconds.rounded(.down))) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The REST API against its contract (docs/openapi.yaml) with schemathesis (PyPI), on a live engine:
+# `tickline run` paper trading on the in-process simulator, the control plane on a port the kernel
+# picks, a fresh JWT secret and store. Every check schemathesis has: status codes, content types,
+# response schemas, negative data rejected, auth not ignored, no server errors. Then the engine's
+# /metrics through `promtool check metrics` (Debian's prometheus package).
+# Usage: scripts/api-contract.sh [tickline binary] (default .build/debug/tickline)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bin="${1:-.build/debug/tickline}"
+venv="$(Tests/clients/venvs.sh control)"
+work="$(mktemp -d /tmp/tickline-contract-XXXXXX)"
+export TICKLINE_JWT_SECRET="$(openssl rand -hex 32)" TICKLINE_API_KEY=demo-key TICKLINE_API_SECRET=demo-secret
+"$bin" run --layout fused-1 --idle yield --seconds 300 --store "$work/store" --port 0 --metrics-port 0 \
+  --sim-history 10 >"$work/out" 2>"$work/err" &
+pid=$!
+cleanup() { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+port=""
+for _ in $(seq 150); do
+  port="$(grep -o 'REST http://127.0.0.1:[0-9]*' "$work/out" | grep -o '[0-9]*$' || true)"
+  [ -n "$port" ] && break
+  kill -0 "$pid" 2>/dev/null || { echo "api-contract: tickline run exited:"; tail -5 "$work/err"; exit 1; }
+  sleep 0.2
+done
+[ -n "$port" ] || { echo "api-contract: the control plane did not start"; tail -5 "$work/err"; exit 1; }
+metrics="$(grep -o 'metrics http://127.0.0.1:[0-9]*' "$work/out" | grep -o '[0-9]*$')"
+token="$("$bin" token --user schemathesis --role trader)"
+echo "api-contract: schemathesis $("$venv/bin/schemathesis" --version | grep -o '[0-9.]*$') on http://127.0.0.1:$port/api/v1"
+"$venv/bin/schemathesis" run docs/openapi.yaml --url "http://127.0.0.1:$port/api/v1" \
+  --header "Authorization: Bearer $token" --checks all --max-examples 25 --workers 1 --seed 1 --no-color \
+  >"$work/schemathesis" 2>&1 || { cat "$work/schemathesis"; exit 1; }
+grep -E "^(API Operations|  (Selected|Tested)|Test cases|  [0-9]+ generated|=+ .* in )" "$work/schemathesis" || tail -5 "$work/schemathesis"
+"$venv/bin/python" -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())' \
+  "http://127.0.0.1:$metrics/metrics" >"$work/metrics"
+promtool check metrics <"$work/metrics"
+echo "api-contract: promtool check metrics: $(grep -c '^# TYPE' "$work/metrics") families, $(grep -vc '^#' "$work/metrics") samples, OK"
+echo "2 passed (the REST contract: schemathesis; the metrics: promtool)"
