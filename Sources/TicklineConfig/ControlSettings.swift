@@ -56,7 +56,10 @@ extension TicklineConfiguration {
         if let n = try int("port", 0...65_535) { c.port = n }
         if let n = try int("metrics_port", 0...65_535) { c.metricsPort = n }
         if c.port != 0, c.port == c.metricsPort {
-            throw doc.error("must differ from control.port", key: "metrics_port", table: path)
+            if t["metrics_port"] != nil {
+                throw doc.error("must differ from control.port", key: "metrics_port", table: path)
+            }
+            throw doc.error("must differ from control.metrics_port (\(c.metricsPort))", key: "port", table: path)
         }
         if let s = try text("jwt_secret_env") { c.jwtSecretEnv = s }
         if let s = try text("jwt_secret_file") { c.jwtSecretFile = s }

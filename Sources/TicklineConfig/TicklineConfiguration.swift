@@ -16,6 +16,7 @@ public struct TicklineConfiguration: Sendable {
     public var store = StoreSettings()
     public var trading = TradingSettings()
     public var control = ControlSettings()
+    public var alerts = AlertsConfig()
     /// The `[[accounts]]` tables in file order (account id = index); `[AccountConfig.paper]` when none.
     public var accounts: [AccountConfig] = [.paper]
 
@@ -49,7 +50,7 @@ public struct TicklineConfiguration: Sendable {
 
     static func parse(document doc: TOMLDocument) throws(ConfigError) -> TicklineConfiguration {
         try doc.rejectUnknownKeys(in: doc.root, allowed: ["layout", "pipeline", "venue", "strategy", "store", "trading", "accounts",
-                                                            "control"],
+                                                            "control", "alerts"],
                                   path: nil)
         let layout: Layout
         if let t = doc.root["layout"]?.table {
@@ -108,6 +109,10 @@ public struct TicklineConfiguration: Sendable {
         }
         if let v = doc.root["trading"] { configuration.trading = try parseTrading(v, in: doc) }
         if let v = doc.root["accounts"] { configuration.accounts = try parseAccounts(v, in: doc) }
+        if let v = doc.root["alerts"] {
+            guard let t = v.table else { throw doc.error("must be a table", key: "alerts") }
+            configuration.alerts = try parseAlerts(t, in: doc)
+        }
         if let v = doc.root["control"] {
             guard let t = v.table else { throw doc.error("must be a table", key: "control") }
             configuration.control = try parseControl(t, in: doc)

@@ -27,9 +27,15 @@ public final class ControlPlane: Sendable {
     public let apiPort = Atomic<Int>(0)
     /// Symbols' last broadcast prices (`price_update` goes out only when they change).
     let lastPrices: Mutex<[PriceCache.Snapshot?]>
+    /// The indicator cache's write count at the last check (a change invalidates `/indicators`).
+    let lastIndicatorWrites = Atomic<UInt64>(0)
+
+    /// Critical alerts (nil: only logged).
+    public let alerts: AlertRelay?
 
     public init(settings: ControlSettings, data: ControlData, authority: TokenAuthority, checks: [HealthMonitor.Check],
-                logger: Logger) {
+                alerts: AlertRelay? = nil, logger: Logger) {
+        self.alerts = alerts
         self.settings = settings
         self.data = data
         self.state = data.state
@@ -56,6 +62,7 @@ public final class ControlPlane: Sendable {
                                                      timeMs: wallTimeMs()))
         }, onComponentDown: { c in
             logger.critical("Health: \(c.name) down after \(HealthMonitor.failuresForDown) failed checks: \(c.lastError ?? "")")
+            alerts?.componentDown(c)
         })
         scheduler = Scheduler()
         lastPrices = Mutex([PriceCache.Snapshot?](repeating: nil, count: data.symbols.count))
@@ -70,7 +77,8 @@ public final class ControlPlane: Sendable {
         scheduler.add("price_update", .every(ms: 1000)) { [weak self] now in self?.publishPrices(nowMs: now) }
     }
 
-    /// `price_update` for every symbol whose price moved since the last one (every second).
+    /// `price_update` for every symbol whose price moved since the last one (every second); also
+    /// notes new indicator values for the cache.
     func publishPrices(nowMs: Int64) {
         var changed: [(SymbolID, PriceCache.Snapshot)] = []
         lastPrices.withLock { last in
@@ -83,6 +91,8 @@ public final class ControlPlane: Sendable {
                 changed.append((s, p))
             }
         }
+        let indicatorWrites = data.indicators.writeCount
+        if lastIndicatorWrites.exchange(indicatorWrites, ordering: .relaxed) != indicatorWrites { state.invalidate(.indicators) }
         guard !changed.isEmpty else { return }
         state.invalidate(.prices)
         for (s, p) in changed {

@@ -33,9 +33,21 @@ public enum EngineRun {
                 throw Failure(description: "control plane: \(error)")
             }
         }
+        var relay: AlertRelay?
+        if control.enabled {
+            do {
+                relay = AlertRelay(router: try AlertRelay.router(configuration.alerts, logger: logger))
+            } catch {
+                throw Failure(description: "alerts: \(error)")
+            }
+        }
+        let alerts = relay
         let venue = try LiveRun.resolve(configuration.venue)
         let state = EngineState(symbols: venue.symbols)
-        let pipeline = try LiveRun.makePipeline(configuration, venue, logger: logger, trading: trading, eventSink: state)
+        var logObserver: (@Sendable (LogRecord, String) -> Void)?
+        if let alerts { logObserver = { record, message in alerts.observe(record, message: message) } }
+        let pipeline = try LiveRun.makePipeline(configuration, venue, logger: logger, trading: trading, eventSink: state,
+                                                logObserver: logObserver)
         let clock = LiveClock()
         let wallTimeMs: @Sendable () -> Int64 = { LiveClock().wallTimeMs() }
         let store = pipeline.journalWriter?.store
@@ -47,13 +59,16 @@ public enum EngineRun {
             let accounts = configuration.accounts.enumerated().map { i, a in
                 ControlData.Account(id: AccountID(UInt16(i)), name: a.name, leverage: a.leverage, tradingEnabled: a.tradingEnabled)
             }
-            let data = ControlData(state: state, prices: pipeline.rings.latestPrices, store: store,
+            let data = ControlData(state: state, prices: pipeline.rings.latestPrices,
+                                   indicators: pipeline.rings.latestIndicators, intervals: configuration.venue.intervals,
+                                   store: store,
                                    commands: CommandGate(ring: pipeline.rings.commandsToRisk, nowNs: { LiveClock().nowNs() }),
                                    accounts: accounts, globalTradingEnabled: configuration.trading.enabled,
                                    version: version, wallTimeMs: wallTimeMs)
             let checks = HealthChecks.standard(pipeline: pipeline, store: store, rest: configuration.venue.restURL,
                                                settings: control, symbols: venue.symbols)
-            let p = ControlPlane(settings: control, data: data, authority: authority, checks: checks, logger: logger)
+            let p = ControlPlane(settings: control, data: data, authority: authority, checks: checks, alerts: alerts,
+                                 logger: logger)
             plane = p
             let latency = pipeline.latency
             p.scheduler.add("latency_totals", .every(ms: 1_000)) { _ in latency.poll() }

@@ -129,11 +129,13 @@ public final class IndicatorStageCore {
     let provisionalMask: UInt32
     let scales: [CandleScales]
     let output: SPSCRingHandle<IndicatorUpdate>
+    let latestIndicators: IndicatorCache
 
     init(rings: PipelineRings, symbols: SymbolTable, configuration: AnalysisConfiguration) {
         if let problem = configuration.problem { preconditionFailure("AnalysisConfiguration: \(problem)") }
         self.configuration = configuration
         self.output = rings.indicatorToSignal.handle
+        self.latestIndicators = rings.latestIndicators
         let intervals = configuration.tracked
         self.intervals = intervals
         symbolCount = symbols.count
@@ -258,11 +260,13 @@ public final class IndicatorStageCore {
     func publish(_ snapshot: IndicatorSnapshot, symbol: SymbolID, interval: Interval, close: Price, ingressNs: UInt64,
                  isClosed: Bool) {
         // Room was checked by the caller.
-        let slot = output.tryClaim().unsafelyUnwrapped
-        slot.initialize(to: IndicatorUpdate(ingressNs: ingressNs, symbol: symbol, interval: interval,
-                                            candleOpenTimeMs: snapshot.openTimeMs, isClosed: isClosed, close: close,
-                                            ready: snapshot.ready, values: snapshot.values))
+        let update = IndicatorUpdate(ingressNs: ingressNs, symbol: symbol, interval: interval,
+                                     candleOpenTimeMs: snapshot.openTimeMs, isClosed: isClosed, close: close,
+                                     ready: snapshot.ready, values: snapshot.values)
+        output.tryClaim().unsafelyUnwrapped.initialize(to: update)
         output.publish()
+        // After the signal stage has it: the control plane's copy is off the critical path.
+        latestIndicators.write(update)
     }
 
     // MARK: Reading state (off the hot path; not thread-safe against the running stage)

@@ -82,7 +82,8 @@ public enum LiveRun {
     /// The data plane on `venue`: the live parse stage, and with `trading` the start-up sync,
     /// reconciliation and the venue gateway; events go to `eventSink` (the control plane).
     public static func makePipeline(_ configuration: TicklineConfiguration, _ venue: Venue, logger: Logger,
-                                    trading: Bool = false, eventSink: (any EngineEventSink)? = nil) throws -> Pipeline {
+                                    trading: Bool = false, eventSink: (any EngineEventSink)? = nil,
+                                    logObserver: (@Sendable (LogRecord, String) -> Void)? = nil) throws -> Pipeline {
         let settings = configuration.venue
         let parser = BinanceStreamParser(symbols: BinanceSymbols(venue.symbols))
         /// The stage over `loop`: one body for both backends (the stage is generic over it).
@@ -112,7 +113,8 @@ public enum LiveRun {
                         logger: logger, symbols: venue.symbols, journal: store,
                         journalOptions: journalOptions(configuration.store),
                         analysis: try AnalysisConfiguration(configuration.strategy, subscribed: settings.intervals),
-                        makeLiveParse: makeStage, risk: risk, orderGateway: makeOrder, eventSink: eventSink)
+                        makeLiveParse: makeStage, risk: risk, orderGateway: makeOrder, eventSink: eventSink,
+                        logObserver: logObserver)
     }
 
     /// The trading half of start-up: accounts and credentials from the configuration, the start-up

@@ -10,10 +10,14 @@ public final class LogDrainAgent: Agent {
     public let rings: [SPSCRing<LogRecord>]
     public let logger: Logger
     public private(set) var rendered = 0
+    /// Sees every record after it is logged, with its rendered message (the control plane's
+    /// alerts: a critical record becomes an alert). Called on the log thread.
+    let observer: (@Sendable (LogRecord, String) -> Void)?
 
-    public init(rings: [SPSCRing<LogRecord>], logger: Logger) {
+    public init(rings: [SPSCRing<LogRecord>], logger: Logger, observer: (@Sendable (LogRecord, String) -> Void)? = nil) {
         self.rings = rings
         self.logger = logger
+        self.observer = observer
     }
 
     public func doWork(nowNs: UInt64) throws -> Int {
@@ -36,7 +40,9 @@ public final class LogDrainAgent: Agent {
         if r.argumentCount > 0 {
             metadata["args"] = .array((0..<Int(r.argumentCount)).map { .string(Self.format(r.argument($0))) })
         }
-        logger.log(level: r.level.swiftLogLevel, "\(Self.render(r))", metadata: metadata)
+        let message = Self.render(r)
+        logger.log(level: r.level.swiftLogLevel, "\(message)", metadata: metadata)
+        observer?(r, message)
     }
 
     /// The code's template with each `{}` replaced by the next argument.

@@ -62,6 +62,7 @@ public final class Pipeline {
     ///     cycle, status to risk); nil counts and drops them (benchmarks).
     ///   - eventSink: where the publish agent hands the events (the control plane); nil counts
     ///     and drops them.
+    ///   - logObserver: sees each stage log record once logged (the control plane's alerts).
     public init(layout: Layout, settings: TicklineConfiguration.PipelineSettings, totalTicks: Int,
                 ticksPerSecond: Int, logger: Logger, symbols: SymbolTable? = nil, journal: TicklineStore? = nil,
                 journalOptions: JournalWriterOptions = JournalWriterOptions(),
@@ -69,7 +70,7 @@ public final class Pipeline {
                 makeLiveParse: ((PipelineRings) -> any LiveParseStats)? = nil,
                 risk riskConfiguration: RiskStageConfiguration? = nil,
                 orderGateway: ((PipelineRings) -> any OrderStageStats)? = nil,
-                eventSink: (any EngineEventSink)? = nil) {
+                eventSink: (any EngineEventSink)? = nil, logObserver: (@Sendable (LogRecord, String) -> Void)? = nil) {
         self.layout = layout
         let clock = LiveClock()
         let table = symbols ?? Self.syntheticSymbols(settings.symbols)
@@ -112,7 +113,7 @@ public final class Pipeline {
             store = CountingDrainAgent(roleName: "store", journalRings: rings.journalRings)
         }
         publish = EventPublisherAgent(rings: rings.eventRings, sink: eventSink)
-        logDrain = LogDrainAgent(rings: rings.logRings, logger: logger)
+        logDrain = LogDrainAgent(rings: rings.logRings, logger: logger, observer: logObserver)
         latency = LatencyTotals([indicator.latency, signal.latency, risk.latency, order.latency, order.ingressToFill,
                                  order.endToEnd])
     }

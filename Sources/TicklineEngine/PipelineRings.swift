@@ -31,6 +31,8 @@ public final class PipelineRings: @unchecked Sendable {
     /// who needs a price now rather than every price (the paper order stage's fills, the control
     /// plane's price updates).
     public let latestPrices: PriceCache
+    /// The indicator stage's latest values per (symbol, interval), for the control plane.
+    public let latestIndicators: IndicatorCache
 
     public static let journalProducers: [StageID] = [.parse, .signal, .risk, .order]
     public static let eventProducers: [StageID] = [.signal, .risk, .order]
@@ -41,6 +43,7 @@ public final class PipelineRings: @unchecked Sendable {
     ///   - symbolCount: symbols the price cache holds (the symbol table's size).
     public init(capacity: Int, symbolCount: Int = 64) {
         latestPrices = PriceCache(symbolCount: symbolCount)
+        latestIndicators = IndicatorCache(symbolCount: symbolCount)
         marketToIndicator = SPSCRing(capacity: capacity, name: "parse→indicator")
         pricesToRisk = SPSCRing(capacity: capacity, policy: .dropOldest, name: "parse→risk prices")
         indicatorToSignal = SPSCRing(capacity: capacity, name: "indicator→signal")

@@ -124,6 +124,37 @@ import TicklineTestSupport
         }
     }
 
+    /// `/indicators`: the indicator stage's latest values per (symbol, interval), only those warmed
+    /// up; a new update is served once the scheduler notices it (the cache's version moves).
+    @Test func indicatorsServeTheLatestWarmedUpValues() async throws {
+        try await withHarness { h in
+            var v = IndicatorUpdate.Values()
+            v.sma = 43_250.5
+            v.rsi = 61.25
+            v.ema = 99  // not warmed up: not served
+            h.indicators.write(IndicatorUpdate(ingressNs: 1, symbol: btc, interval: .m1, candleOpenTimeMs: Self.t0,
+                                               isClosed: true, close: Price(raw: 4_330_000), ready: [.sma, .rsi], values: v))
+            let token = try await h.token()
+            let rows = try #require(try await h.json("/api/v1/indicators?symbol=BTCUSDT&interval=1m", token: token)
+                as? [[String: Any]])
+            #expect(rows.count == 1 && rows[0]["close"] as? String == "43300.00" && rows[0]["closed"] as? Bool == true)
+            let values = try #require(rows[0]["values"] as? [String: Double])
+            #expect(values == ["sma": 43_250.5, "rsi": 61.25])
+            let all = try #require(try await h.json("/api/v1/indicators", token: token) as? [[String: Any]])
+            #expect(all.count == 1, "nothing else computed yet")
+
+            v.rsi = 70
+            h.indicators.write(IndicatorUpdate(ingressNs: 2, symbol: btc, interval: .m1, candleOpenTimeMs: Self.t0 + 60_000,
+                                               isClosed: false, close: Price(raw: 4_331_000), ready: [.sma, .rsi], values: v))
+            h.plane.publishPrices(nowMs: Self.t0)
+            let again = try #require(try await h.json("/api/v1/indicators?symbol=BTCUSDT&interval=1m", token: token)
+                as? [[String: Any]])
+            #expect((again.first?["values"] as? [String: Double])?["rsi"] == 70 && again.first?["closed"] as? Bool == false)
+            let bad = try await h.request("GET", "/api/v1/indicators?interval=2m", token: token)
+            #expect(bad.status == 400 && bad.body == #"{"error":"unknown interval 2m"}"#)
+        }
+    }
+
     @Test func aUserBoundToAnAccountSeesOnlyThatAccount() async throws {
         try await withHarness { h in
             publishSession(h)

@@ -28,6 +28,7 @@ final class ControlHarness: @unchecked Sendable {
     let store: TicklineStore
     let state = EngineState(symbols: ControlHarness.symbols)
     let prices = PriceCache(symbolCount: 2)
+    let indicators = IndicatorCache(symbolCount: 2)
     let commands = SPSCRing<Command>(capacity: 64, name: "control→risk (test)")
     let plane: ControlPlane
     let authority: TokenAuthority
@@ -48,7 +49,8 @@ final class ControlHarness: @unchecked Sendable {
         configure(&settings)
         let clock = clockMs
         let data = ControlData(
-            state: state, prices: prices, store: store, commands: CommandGate(ring: commands, nowNs: { 1 }),
+            state: state, prices: prices, indicators: indicators, intervals: [.m1, .m5], store: store,
+            commands: CommandGate(ring: commands, nowNs: { 1 }),
             accounts: [.init(id: AccountID(0), name: "main", leverage: 10, tradingEnabled: true),
                        .init(id: AccountID(1), name: "second", leverage: 5, tradingEnabled: false)],
             globalTradingEnabled: true, version: "test", wallTimeMs: { clock.ms })

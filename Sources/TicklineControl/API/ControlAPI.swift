@@ -42,6 +42,9 @@ public struct ControlData: Sendable {
 
     public var state: EngineState
     public var prices: PriceCache
+    public var indicators: IndicatorCache
+    /// The intervals the indicator stage computes (`[venue] intervals`).
+    public var intervals: [Interval]
     public var store: TicklineStore?
     public var commands: CommandGate
     public var accounts: [Account]
@@ -50,11 +53,13 @@ public struct ControlData: Sendable {
     public var cache: ResponseCache
     public var wallTimeMs: @Sendable () -> Int64
 
-    public init(state: EngineState, prices: PriceCache, store: TicklineStore?, commands: CommandGate, accounts: [Account],
-                globalTradingEnabled: Bool, version: String, cache: ResponseCache = ResponseCache(),
-                wallTimeMs: @escaping @Sendable () -> Int64) {
+    public init(state: EngineState, prices: PriceCache, indicators: IndicatorCache, intervals: [Interval],
+                store: TicklineStore?, commands: CommandGate, accounts: [Account], globalTradingEnabled: Bool,
+                version: String, cache: ResponseCache = ResponseCache(), wallTimeMs: @escaping @Sendable () -> Int64) {
         self.state = state
         self.prices = prices
+        self.indicators = indicators
+        self.intervals = intervals
         self.store = store
         self.commands = commands
         self.accounts = accounts
@@ -86,7 +91,7 @@ public enum ControlAPI {
 
     /// Every path the API serves (under `/api/v1`) and its methods: other methods get 405.
     public static let routes: [(String, [HTTPRequest.Method])] = [
-        ("api/v1/version", [.get]), ("api/v1/health", [.get]), ("api/v1/prices", [.get]),
+        ("api/v1/version", [.get]), ("api/v1/health", [.get]), ("api/v1/prices", [.get]), ("api/v1/indicators", [.get]),
         ("api/v1/positions", [.get]), ("api/v1/portfolio", [.get]), ("api/v1/accounts", [.get]),
         ("api/v1/signals", [.get]), ("api/v1/trades", [.get]), ("api/v1/candles", [.get]), ("api/v1/snapshots", [.get]),
         ("api/v1/trading", [.post]), ("api/v1/accounts/*/trading", [.post]), ("api/v1/positions/*/*/close", [.post]),
@@ -106,6 +111,25 @@ public enum ControlAPI {
             let key = "prices?" + (request.uri.query ?? "")
             let body = data.cache.answer(key, kind: .prices, version: data.state.version(.prices), nowMs: data.wallTimeMs()) {
                 "[" + symbols.map { s in priceJSON(s, data) }.joined(separator: ",") + "]"
+            }
+            return json(body)
+        }
+        api.get("indicators") { request, context in
+            let symbols = try symbolFilter(request, data)
+            var intervals = data.intervals
+            if let name = request.uri.queryParameters["interval"] {
+                guard let interval = Interval(name: String(name)) else { throw APIError(.badRequest, "unknown interval \(name)") }
+                intervals = [interval]
+            }
+            let body = data.cache.answer("indicators?" + (request.uri.query ?? ""), kind: .indicators,
+                                         version: data.state.version(.indicators), nowMs: data.wallTimeMs()) {
+                var rows: [String] = []
+                for s in symbols {
+                    for i in intervals {
+                        if let u = data.indicators.read(s, i) { rows.append(indicatorJSON(u, data.symbols)) }
+                    }
+                }
+                return "[" + rows.joined(separator: ",") + "]"
             }
             return json(body)
         }
@@ -355,6 +379,32 @@ public enum ControlAPI {
         o.decimal("mark", p.mark.raw, scale)
         o.decimal("bid", p.bid.raw, scale)
         o.decimal("ask", p.ask.raw, scale)
+        return o.finished()
+    }
+
+    /// One (symbol, interval)'s latest values; only the warmed-up indicators.
+    static func indicatorJSON(_ u: IndicatorUpdate, _ symbols: SymbolTable) -> String {
+        let v = u.values
+        var values = JSONText()
+        let all: [(IndicatorSet, [(String, Double)])] = [
+            (.sma, [("sma", v.sma)]), (.ema, [("ema", v.ema)]), (.rsi, [("rsi", v.rsi)]),
+            (.macd, [("macd", v.macd), ("macd_signal", v.macdSignal), ("macd_histogram", v.macdHistogram)]),
+            (.bollinger, [("bollinger_upper", v.bollingerUpper), ("bollinger_middle", v.bollingerMiddle),
+                          ("bollinger_lower", v.bollingerLower)]),
+            (.atr, [("atr", v.atr)]), (.stochastic, [("stochastic_k", v.stochasticK), ("stochastic_d", v.stochasticD)]),
+            (.obv, [("obv", v.obv)]), (.vwap, [("vwap", v.vwap)]),
+            (.volume, [("volume_sma", v.volumeSMA), ("volume_ratio", v.volumeRatio)]), (.adx, [("adx", v.adx)]),
+        ]
+        for (set, fields) in all where u.ready.contains(set) {
+            for (name, value) in fields { values.double(name, value) }
+        }
+        var o = JSONText()
+        o.string("symbol", symbols[u.symbol].name)
+        o.string("interval", u.interval.name)
+        o.int("candle_open_time", u.candleOpenTimeMs)
+        o.bool("closed", u.isClosed)
+        o.decimal("close", u.close.raw, symbols[u.symbol].priceScale)
+        o.raw("values", values.finished())
         return o.finished()
     }
 

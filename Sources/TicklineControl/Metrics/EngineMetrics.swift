@@ -183,6 +183,27 @@ public final class EngineMetrics: Sendable {
             }
         }
 
+        // Alerts.
+        if let router = plane?.alerts?.router {
+            let a = router.stats()
+            add { try .counter("tickline_alerts_raised_total", help: "Critical alerts raised", value: a.raised) }
+            add { try .counter("tickline_alerts_suppressed_total", help: "Alerts not repeated within the dedup window",
+                               value: a.suppressed) }
+            add {
+                var f = try MetricFamily(name: "tickline_alerts_sent_total", help: "Alerts delivered, per sink", type: .counter)
+                for sink in a.sinks { try f.add(sink.sent, labels: ["sink": sink.name]) }
+                return f
+            }
+            add {
+                var f = try MetricFamily(name: "tickline_alerts_failed_total", help: "Alert deliveries that failed or timed out",
+                                         type: .counter)
+                for sink in a.sinks { try f.add(sink.failed + sink.timedOut, labels: ["sink": sink.name]) }
+                return f
+            }
+            add { try .gauge("tickline_errors_per_minute", help: "Error records and alerts in the last 60 s",
+                             value: Double(a.errorsLastMinute)) }
+        }
+
         // The process.
         if let u = usage.sample() {
             add { try .gauge("tickline_process_resident_memory_bytes", help: "Resident memory", value: Double(u.rssBytes)) }
