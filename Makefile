@@ -11,7 +11,7 @@ SIM_BENCH_TICKS ?= 50000
 SIM_BENCH_RATE ?= 5000
 IDLE_FLAG := $(if $(IDLE),--idle $(IDLE),)
 
-.PHONY: deps build release run test test-tsan test-crash bench bench-pipeline bench-ring bench-sim bench-parser bench-wire bench-order-wire bench-store clean
+.PHONY: deps build release run test test-tsan test-crash bench-control bench bench-pipeline bench-ring bench-sim bench-parser bench-wire bench-order-wire bench-store clean
 
 deps:
 	@scripts/install-deps.sh
@@ -77,7 +77,7 @@ test-tsan: deps
 ## Pipeline tick-to-order (synthetic ticks for fused-1 and split-2; the real parse stage on the
 ## simulator's paced stream, both socket backends), the ring and pipeline benchmarks (Benchmarks/),
 ## the simulator's throughput (WebSocket messages/s, signed REST orders/s), and the parser.
-bench: bench-pipeline bench-ring bench-sim bench-parser bench-wire bench-order-wire bench-store
+bench: bench-pipeline bench-ring bench-sim bench-parser bench-wire bench-order-wire bench-store bench-control
 
 bench-pipeline: release
 	.build/release/tickline bench pipeline --source synthetic --layout fused-1 --ticks $(BENCH_TICKS) --rate $(BENCH_RATE) $(IDLE_FLAG)
@@ -90,6 +90,13 @@ bench-pipeline: release
 bench-store: release
 	.build/release/tickline bench store
 	.build/release/tickline bench pipeline --source synthetic --journal both --layout fused-1 --ticks $(BENCH_TICKS) --rate $(BENCH_RATE) $(IDLE_FLAG)
+
+## The control plane: WebSocket fan-out to 1 000 local clients (delivery p50/p99, lost), REST reads
+## under wrk, and /metrics scrape latency on a running engine (scripts/control-bench.py).
+bench-control: release
+	@scripts/install-deps.sh wrk
+	Tests/clients/venvs.sh ccxt >/dev/null
+	.build/venv-ccxt/bin/python scripts/control-bench.py .build/release/tickline
 
 bench-ring: deps
 	@scripts/install-deps.sh valgrind libsimdjson-dev

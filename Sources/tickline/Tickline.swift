@@ -231,7 +231,7 @@ func startSimulator(pointing venue: inout VenueSettings, historyMinutes: Int = 0
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks built into the binary.", subcommands: [BenchPipeline.self, BenchStore.self])
+        abstract: "Benchmarks built into the binary.", subcommands: [BenchPipeline.self, BenchStore.self, BenchControl.self])
 }
 
 struct BenchPipeline: AsyncParsableCommand {

@@ -6,6 +6,12 @@ public struct EventMessage: Sendable {
     public var type: String
     public var account: AccountID?
     public var json: String
+
+    public init(type: String, account: AccountID?, json: String) {
+        self.type = type
+        self.account = account
+        self.json = json
+    }
 }
 
 /// The data plane's events as WebSocket messages (`docs/websocket-events.md` documents each):
