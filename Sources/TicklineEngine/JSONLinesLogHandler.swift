@@ -1,14 +1,19 @@
 import Logging
+import TicklineStore
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A swift-log handler that writes one JSON object per line to stderr:
-/// `{"level":"info","label":"tickline","message":"…","stage":"parse",…}`.
+/// `{"timestamp":"2026-11-25T12:00:00.123Z","level":"info","label":"tickline","component":"parse",
+/// "message":"…","stage":"parse",…}`.
 ///
 /// For log shippers (journald, Vector, Loki): one line per record, string-escaped, metadata
-/// flattened into the object.
+/// flattened into the object — the context keys the engine uses are `account`, `symbol`,
+/// `trade_id`, `request_id`, `user` and `error_type`. `component` is the record's `stage` when it
+/// has one (records from the data plane), else the logger's label. The timestamp is the wall
+/// clock at the millisecond, UTC.
 public struct JSONLinesLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
@@ -29,14 +34,23 @@ public struct JSONLinesLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var line = "{\"level\":\"\(event.level.rawValue)\",\"label\":" + Self.quote(label)
-            + ",\"message\":" + Self.quote(event.message.description)
         let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        var component = label
+        if case .string(let stage)? = merged["stage"] { component = stage }
+        var line = "{\"timestamp\":\"" + StoreExportTime.iso8601(ms: Self.wallTimeMs()) + "\",\"level\":\"\(event.level.rawValue)\""
+            + ",\"label\":" + Self.quote(label) + ",\"component\":" + Self.quote(component)
+            + ",\"message\":" + Self.quote(event.message.description)
         for key in merged.keys.sorted() {
             line += "," + Self.quote(key) + ":" + Self.json(merged[key]!)
         }
         line += "}\n"
         output(line)
+    }
+
+    static func wallTimeMs() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 
     static func json(_ value: Logger.Metadata.Value) -> String {

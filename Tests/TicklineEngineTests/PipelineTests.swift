@@ -235,13 +235,19 @@ final class FusedHarness {
         #expect(LogDrainAgent.render(r) == "Trade 0000018bcfe56800ffffabcd00000007 persisted to database")
     }
 
-    @Test func jsonLinesAreEscaped() {
+    @Test func jsonLinesAreEscaped() throws {
         let lines = LineCollector()
         let logger = testLogger(lines)
         logger.info("a \"quoted\"\nline", metadata: ["k": "v\t1"])
-        #expect(lines.lines == [#"{"level":"info","label":"test","message":"a \"quoted\"\nline","k":"v\t1"}"# + "\n"])
-        let parsed = try? JSONSerialization.jsonObject(with: Data(lines.lines[0].utf8)) as? [String: String]
-        #expect(parsed?["message"] == "a \"quoted\"\nline")
+        let line = try #require(lines.lines.first)
+        #expect(line.hasSuffix(#","level":"info","label":"test","component":"test","message":"a \"quoted\"\nline","k":"v\t1"}"# + "\n"))
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
+        #expect(parsed["message"] == "a \"quoted\"\nline" && parsed["k"] == "v\t1")
+        // UTC to the millisecond, e.g. 2026-11-25T12:00:00.123Z.
+        let stamp = try #require(parsed["timestamp"])
+        #expect(stamp.count == 24 && stamp.hasSuffix("Z") && stamp.dropFirst(19).first == ".", "\(stamp)")
+        logger.warning("from a stage", metadata: ["stage": "risk"])
+        #expect(lines.lines.last?.contains(#""component":"risk""#) == true)
     }
 }
 
