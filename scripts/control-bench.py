@@ -1,18 +1,18 @@
 """Control-plane benchmarks (issue 8), all on loopback:
 
 1. WebSocket fan-out: `tickline bench control` (the control plane over a made-up state) with
-   CLIENTS clients (Python `websockets`, one asyncio process); the server broadcasts MESSAGES
-   stamped messages (`t_ns` = CLOCK_MONOTONIC); each client takes `time.monotonic_ns()` (the same
-   clock) on receipt. Delivery latency percentiles over every (client, message), and the count lost.
+   CLIENTS clients (`scripts/ws-fanout-client.c`: one epoll loop in C, so that the client is not
+   what is measured); the server broadcasts MESSAGES messages stamped with CLOCK_MONOTONIC
+   (`t_ns`), one every INTERVAL µs; the client takes the same clock on receipt. Delivery latency
+   percentiles over every (client, message), and the count lost.
 2. REST reads under wrk (cached reads: positions, portfolio, prices) against the same server.
 3. /metrics scrape latency with wrk (one connection, sequential scrapes) on a real engine
    (`tickline run` paper trading on the in-process simulator: the full metric set).
 
 Usage: control-bench.py TICKLINE_BINARY [--clients 1000] [--messages 100] [--interval-us 10000]
-Needs wrk (Debian) and the websockets package (the ccxt venv). Prints a table.
+Needs wrk (Debian) and a C compiler. Prints a table.
 """
 import argparse
-import asyncio
 import json
 import os
 import re
@@ -22,14 +22,6 @@ import sys
 import tempfile
 import time
 
-import websockets
-
-
-def percentile(sorted_values, p):
-    if not sorted_values:
-        return float("nan")
-    k = min(len(sorted_values) - 1, max(0, int(round(p / 100 * (len(sorted_values) - 1)))))
-    return sorted_values[k]
 
 
 def wrk(url, token, connections, threads, seconds):
@@ -43,42 +35,18 @@ def wrk(url, token, connections, threads, seconds):
     return dist, rps, int(non2xx.group(1)) if non2xx else 0
 
 
-async def fanout(port, token, clients, messages, interval_us, server):
-    latencies = []
-    received = [0] * clients
-    ready = asyncio.Event()
-    connected = 0
-
-    async def client(i):
-        nonlocal connected
-        async with websockets.connect(f"ws://127.0.0.1:{port}/ws?token={token}", max_queue=None,
-                                      ping_interval=None, open_timeout=60) as ws:
-            first = json.loads(await ws.recv())
-            assert first["type"] == "connected"
-            connected += 1
-            if connected == clients:
-                ready.set()
-            async for raw in ws:
-                now = time.monotonic_ns()
-                m = json.loads(raw)
-                if m.get("type") == "bench":
-                    latencies.append(now - m["t_ns"])
-                    received[i] += 1
-                    if received[i] == messages:
-                        return
-                elif m.get("type") == "ping":
-                    await ws.send(json.dumps({"type": "pong", "id": m["id"]}))
-
-    tasks = [asyncio.create_task(client(i)) for i in range(clients)]
-    await asyncio.wait_for(ready.wait(), 120)
+def fanout(binary_dir, port, token, clients, messages, interval_us, server):
+    """The C client connected and ready, then the broadcast; its JSON result."""
+    exe = os.path.join(binary_dir, "ws-fanout-client")
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ws-fanout-client.c")
+    subprocess.run(["cc", "-O2", "-D_GNU_SOURCE", "-o", exe, src], check=True)
+    client = subprocess.Popen([exe, str(port), token, str(clients), str(messages), "60"], stdout=subprocess.PIPE, text=True)
+    assert client.stdout.readline().strip() == "ready"
     server.stdin.write(f"broadcast {messages} {interval_us}\n")
     server.stdin.flush()
-    start = time.monotonic()
-    done, pending = await asyncio.wait(tasks, timeout=60)
-    elapsed = time.monotonic() - start
-    for t in pending:
-        t.cancel()
-    return sorted(latencies), sum(received), elapsed
+    result = json.loads(client.stdout.readline())
+    client.wait(timeout=10)
+    return result
 
 
 def main():
@@ -94,13 +62,11 @@ def main():
     _, port, token = server.stdout.readline().split()
     rows = []
     try:
-        lat, got, elapsed = asyncio.run(fanout(int(port), token, a.clients, a.messages, a.interval_us, server))
-        expected = a.clients * a.messages
+        r = fanout(tempfile.gettempdir(), int(port), token, a.clients, a.messages, a.interval_us, server)
         us = lambda ns: f"{ns / 1000:.0f} µs"
-        rows.append((f"WebSocket fan-out, {a.clients} clients × {a.messages} messages",
-                     f"p50 {us(percentile(lat, 50))}, p99 {us(percentile(lat, 99))}, "
-                     f"p99.9 {us(percentile(lat, 99.9))}, max {us(lat[-1] if lat else 0)}",
-                     f"{expected - got} lost of {expected}"))
+        rows.append((f"WebSocket fan-out, {a.clients} clients × {a.messages} messages, one per {a.interval_us} µs",
+                     f"p50 {us(r['p50_ns'])}, p99 {us(r['p99_ns'])}, p99.9 {us(r['p999_ns'])}, max {us(r['max_ns'])}",
+                     f"{r['lost']} lost of {r['expected']}"))
         server.stdin.write("stats\n")
         server.stdin.flush()
         for path in ["positions", "portfolio", "prices"]:
