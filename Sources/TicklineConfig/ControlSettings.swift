@@ -23,6 +23,11 @@ public struct ControlSettings: Sendable, Equatable {
     public var memoryLimitMiB = 4096
     /// Market data older than this makes the market-stream check degraded.
     public var marketStaleSeconds = 60
+    /// Requests per second per client address (token bucket; 0: no limit) and the burst above it.
+    public var rateLimitPerSecond = 200
+    public var rateLimitBurst = 400
+    /// An HTTP connection that sends nothing for this long is closed (slow clients, slow-loris).
+    public var idleTimeoutSeconds = 30
 
     public init() {}
 }
@@ -33,7 +38,7 @@ extension TicklineConfiguration {
         try doc.rejectUnknownKeys(in: t, allowed: [
             "enabled", "host", "port", "metrics_port", "jwt_secret_env", "jwt_secret_file", "health_interval_s",
             "ws_ping_interval_s", "ws_pong_timeout_s", "ws_max_missed_pongs", "ws_send_queue", "memory_limit_mib",
-            "market_stale_s",
+            "market_stale_s", "rate_limit_per_s", "rate_limit_burst", "idle_timeout_s",
         ], path: path)
         var c = ControlSettings()
         if let v = t["enabled"] {
@@ -70,6 +75,9 @@ extension TicklineConfiguration {
         if let n = try int("ws_send_queue", 16...1_000_000) { c.wsSendQueue = n }
         if let n = try int("memory_limit_mib", 64...1 << 20) { c.memoryLimitMiB = n }
         if let n = try int("market_stale_s", 1...86_400) { c.marketStaleSeconds = n }
+        if let n = try int("rate_limit_per_s", 0...1_000_000) { c.rateLimitPerSecond = n }
+        if let n = try int("rate_limit_burst", 1...1_000_000) { c.rateLimitBurst = n }
+        if let n = try int("idle_timeout_s", 1...3_600) { c.idleTimeoutSeconds = n }
         return c
     }
 }

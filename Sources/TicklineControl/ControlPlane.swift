@@ -104,6 +104,10 @@ public final class ControlPlane: Sendable {
     /// (JWT in the `token` query parameter or the header).
     public func router() -> Router<ControlRequestContext> {
         let router = Router(context: ControlRequestContext.self)
+        if settings.rateLimitPerSecond > 0 {
+            router.add(middleware: RateLimitMiddleware(ratePerSecond: Double(settings.rateLimitPerSecond),
+                                                       burst: Double(settings.rateLimitBurst)))
+        }
         router.add(middleware: MethodNotAllowedMiddleware(ControlAPI.routes))
         let health = self.health, usage = self.usage
         router.get("health") { _, _ in
@@ -153,7 +157,9 @@ public final class ControlPlane: Sendable {
         let wsConfiguration = WebSocketServerConfiguration(maxFrameSize: hub.settings.maxMessageBytes)
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(ws: wsConfiguration)),
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: router,
+                configuration: .init(http1: .init(idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds))), ws: wsConfiguration)),
             configuration: .init(address: .hostname(settings.host, port: port ?? settings.port), serverName: "tickline"),
             onServerRunning: { [self] channel in apiPort.store(channel.localAddress?.port ?? 0, ordering: .relaxed) },
             logger: logger)

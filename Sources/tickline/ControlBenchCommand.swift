@@ -44,6 +44,7 @@ struct BenchControl: AsyncParsableCommand {
         var settings = ControlSettings()
         settings.port = 0
         settings.wsSendQueue = sendQueue
+        settings.rateLimitPerSecond = 0  // one load generator on one address
         var logger = Logger(label: "bench") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .warning
         let data = ControlData(state: state, prices: prices, indicators: IndicatorCache(symbolCount: 2), intervals: [.m1],

@@ -271,6 +271,21 @@ import TicklineTestSupport
         }
     }
 
+    /// A flood from one address: a burst of 5 then 429 `{"error":"too many requests"}` with
+    /// `Retry-After`, before any other work (even without a token).
+    @Test func aFloodFromOneClientIsRateLimited() async throws {
+        let h = try await ControlHarness { s in
+            s.rateLimitPerSecond = 1
+            s.rateLimitBurst = 5
+        }
+        var statuses: [Int] = []
+        for _ in 0..<8 { statuses.append(try await h.request("GET", "/health").status) }
+        #expect(statuses == [200, 200, 200, 200, 200, 429, 429, 429])
+        let r = try await h.request("GET", "/api/v1/positions")
+        #expect(r.status == 429 && r.body == #"{"error":"too many requests"}"#)
+        await h.stop()
+    }
+
     @Test func theCacheHoldsAtMostItsCapacityLeastRecentlyUsedOut() {
         let cache = ResponseCache(capacity: 2)
         _ = cache.answer("a", kind: .positions, version: 0, nowMs: 0) { "A" }

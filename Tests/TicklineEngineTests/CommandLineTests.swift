@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TicklineCore
 import TicklineTestSupport
 
 /// The `tickline` binary's contract: bad layouts are one line on stderr and exit status 2,
@@ -132,6 +133,29 @@ import TicklineTestSupport
         let journal = try #require(r.out.split(separator: "\n").first { $0.hasPrefix("journal (LMDB): ") })
         let records = Int(journal.split(separator: " ")[2]) ?? 0
         #expect(records >= history && journal.contains(" 0 failed commits"), "\(journal)")
+        #expect(FileManager.default.fileExists(atPath: store.appendingPathComponent("journal/data.mdb").path))
+    }
+
+    /// SIGTERM stops a running engine gracefully: the control plane stops, the stages stop, the
+    /// journal commits what is pending, the report is printed, exit status 0 — within seconds.
+    @Test func sigtermStopsTheEngineGracefully() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build tickline first")
+        let store = FileManager.default.temporaryDirectory.appendingPathComponent("tickline-sigterm-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: store) }
+        let child = try LineChildProcess(
+            path: Self.binary.path,
+            arguments: ["run", "--layout", "fused-1", "--idle", "yield", "--seconds", "0", "--store", store.path,
+                        "--sim-history", "5", "--port", "0", "--metrics-port", "0"],
+            environment: ["TICKLINE_JWT_SECRET": "command-line-test-secret-0123456789abcdef"])
+        try child.readLines(timeoutMs: 20_000) { $0.hasPrefix("control plane: REST") }
+        usleep(1_500_000)  // market data flowing, candles journaled
+        let stopping = LiveClock().nowNs()
+        child.send(signal: SIGTERM)
+        let out = try child.readLines(timeoutMs: 20_000) { $0.hasPrefix("journal (LMDB): ") }
+        #expect(child.waitForExit(timeoutMs: 20_000) == 0, "exit status 0 on SIGTERM")
+        #expect(LiveClock().nowNs() - stopping < 15_000_000_000, "stopped within 15 s")
+        let journal = try #require(out.last)
+        #expect(journal.contains(" 0 pending") && journal.contains(" 0 failed commits"), "\(journal)")
         #expect(FileManager.default.fileExists(atPath: store.appendingPathComponent("journal/data.mdb").path))
     }
 

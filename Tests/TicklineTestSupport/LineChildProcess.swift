@@ -44,8 +44,9 @@ public final class LineChildProcess {
         try self.init(path: path, arguments: arguments)
     }
 
-    /// The program at `path` (an interpreter with its script, say).
-    public init(path: String, arguments: [String]) throws {
+    /// The program at `path` (an interpreter with its script, say), with this process's
+    /// environment plus `environment`.
+    public init(path: String, arguments: [String], environment: [String: String] = [:]) throws {
         var out: [Int32] = [0, 0], inp: [Int32] = [0, 0]
         guard pipe(&out) == 0, pipe(&inp) == 0 else { throw Failure(description: "pipe: errno \(errno)") }
         var actions = posix_spawn_file_actions_t()
@@ -56,8 +57,12 @@ public final class LineChildProcess {
         for fd in [out[0], out[1], inp[0], inp[1]] { posix_spawn_file_actions_addclose(&actions, fd) }
         let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
+        var merged = ProcessInfo.processInfo.environment
+        merged.merge(environment) { $1 }
+        let envp: [UnsafeMutablePointer<CChar>?] = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for p in envp { free(p) } }
         var child: pid_t = 0
-        let rc = posix_spawn(&child, path, &actions, nil, argv, environ)
+        let rc = posix_spawn(&child, path, &actions, nil, argv, envp)
         close(out[1])
         close(inp[0])
         guard rc == 0 else {
@@ -131,6 +136,12 @@ public final class LineChildProcess {
     @discardableResult
     public func readLines(until marker: String, timeoutMs: Int) throws -> [String] {
         try readLines(timeoutMs: timeoutMs) { $0 == marker }
+    }
+
+    /// Sends `signal` (SIGTERM, say) without waiting.
+    public func send(signal: Int32) {
+        guard !exited else { return }
+        Glibc.kill(pid, signal)
     }
 
     /// SIGKILL and reap (idempotent).
