@@ -78,6 +78,11 @@ public final class BinanceGateway<Loop: SocketEventLoop, C: NanoClock>: OrderGat
     public let streamEndpoint: UserStreamEndpoint
     public let log: StageLog
     public private(set) var accounts: [VenueAccount<Loop, C>] = []
+
+    /// Set once in `init`, so other threads may read the clients' atomics.
+    public var exchangeWeightUsed: [Double] {
+        accounts.map { Double($0.client.weightUsedPermille.load(ordering: .relaxed)) / 1000 }
+    }
     /// Keep-alive period of the listen key (Binance: every 30 minutes; the key lives 60).
     public var keepAliveIntervalNs: UInt64 = 30 * 60 * 1_000_000_000
     /// How long after a failed query an order in an unknown state is queried again.

@@ -20,6 +20,8 @@ public protocol OrderGateway: AnyObject {
     func flush()
     /// I/O completions, timers, stream events; returns the work done.
     func poll(nowNs: UInt64, reports: some ExecutionReportSink) -> Int
+    /// Per account, the venue's used request weight over its 1-minute limit (any thread).
+    var exchangeWeightUsed: [Double] { get }
     /// Releases sockets and connections (the stage's thread, after its last duty cycle).
     func shutDown()
 }
@@ -39,6 +41,9 @@ public protocol OrderStageStats: Agent {
     var reportsForwarded: Int { get }
     var fillsForwarded: Int { get }
     var sideChannelOverflows: Int { get }
+    /// Per account, the venue's used request weight over its 1-minute limit (0…1); empty on paper.
+    /// Any thread.
+    var exchangeWeightUsed: [Double] { get }
 }
 
 /// The order stage: order intents in, handed to the venue through its gateway, execution
@@ -46,11 +51,17 @@ public protocol OrderStageStats: Agent {
 ///
 /// Execution reports are never dropped: when risk's ring is full they wait in a local queue (in
 /// order) and go first on the next duty cycle; new intents wait meanwhile.
+extension OrderGateway {
+    /// No venue limits (paper fills).
+    public var exchangeWeightUsed: [Double] { [] }
+}
+
 public final class OrderStage<C: NanoClock, Gateway: OrderGateway>: Agent, ExecutionReportSink, OrderStageStats {
     public let roleName = "order"
     public let rings: PipelineRings
     public let clock: C
     public let gateway: Gateway
+    public var exchangeWeightUsed: [Double] { gateway.exchangeWeightUsed }
     /// Ingress → order stage dequeue.
     public let latency = LatencyRecorder(name: "ingress_to_order")
     /// Ingress → order bytes handed to the kernel (the batch's `flush`): tick-to-order.

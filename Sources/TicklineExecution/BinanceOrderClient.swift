@@ -1,3 +1,4 @@
+import Synchronization
 import TicklineBinance
 import TicklineCore
 import TicklineIO
@@ -39,6 +40,9 @@ public final class BinanceOrderClient<Loop: SocketEventLoop, Clock: NanoClock> {
     public let account: AccountID
     public let symbols: SymbolTable
     public private(set) var limiter: RateLimiter
+    /// The venue's used request weight over the 1-minute limit, in ‰, after the latest answer:
+    /// readable from any thread (the control plane's rate-limit headroom metric).
+    public let weightUsedPermille = Atomic<Int>(0)
     public private(set) var time = ServerTimeSync()
     /// The id generator for new orders and algo orders.
     public var ids: ClientOrderIDs
@@ -686,8 +690,11 @@ public final class BinanceOrderClient<Loop: SocketEventLoop, Clock: NanoClock> {
         }
         let now = venueTimeMs()
         let status = response.status
-        switch limiter.onResponse(call.endpoint, status: status, headers: RateLimitHeaders(headers: response.headers),
-                                  nowMs: now) {
+        let signal = limiter.onResponse(call.endpoint, status: status, headers: RateLimitHeaders(headers: response.headers),
+                                        nowMs: now)
+        let weight = limiter.requestWeight
+        if weight.limit.limit > 0 { weightUsedPermille.store(weight.used * 1000 / weight.limit.limit, ordering: .relaxed) }
+        switch signal {
         case .banned(let until):
             onEvent?(.banned(untilMs: until))
             finish(&call, .halted)

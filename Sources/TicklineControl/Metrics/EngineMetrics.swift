@@ -90,6 +90,17 @@ public final class EngineMetrics: Sendable {
             return f
         }
 
+        let weights = p.order.exchangeWeightUsed
+        if !weights.isEmpty {
+            add {
+                var f = try MetricFamily(name: "tickline_exchange_weight_used_ratio",
+                                         help: "The venue's used request weight over its 1-minute limit, per account",
+                                         type: .gauge)
+                for (a, w) in weights.enumerated() { try f.add(w, labels: ["account": "\(a)"]) }
+                return f
+            }
+        }
+
         // The journal.
         if let writer = p.journalWriter {
             let s = writer.stats
@@ -140,6 +151,32 @@ public final class EngineMetrics: Sendable {
                 var f = try MetricFamily(name: "tickline_open_positions", help: "Open positions per account",
                                      type: .gauge)
                 for a in plane.data.accounts { try f.add(Double(open[a.id.rawValue] ?? 0), labels: ["account": "\(a.id.rawValue)"]) }
+                return f
+            }
+
+            let portfolios = plane.state.portfolios()
+            let money = 1e8  // AccountSnapshot money: 8 decimal places
+            add {
+                var f = try MetricFamily(name: "tickline_account_equity", help: "Account equity (wallet + unrealized PnL), USDT",
+                                         type: .gauge)
+                for a in portfolios { try f.add(Double(a.equity.raw) / money, labels: ["account": "\(a.account.rawValue)"]) }
+                return f
+            }
+            add {
+                var f = try MetricFamily(name: "tickline_account_unrealized_pnl", help: "Unrealized PnL incl. funding, USDT",
+                                         type: .gauge)
+                for a in portfolios {
+                    try f.add(Double(a.unrealizedPnL.raw) / money, labels: ["account": "\(a.account.rawValue)"])
+                }
+                return f
+            }
+            add {
+                // Risk's margin level: equity over the margin its live positions use (1.2 = 120 %).
+                var f = try MetricFamily(name: "tickline_account_margin_level_ratio",
+                                         help: "Equity over margin used (risk closes positions below 1.1)", type: .gauge)
+                for a in portfolios where a.marginUsed.raw > 0 {
+                    try f.add(Double(a.equity.raw) / Double(a.marginUsed.raw), labels: ["account": "\(a.account.rawValue)"])
+                }
                 return f
             }
 
