@@ -89,6 +89,21 @@ public enum EngineRun {
         } else {
             plane = nil
         }
+        // systemd (Type=notify): ready once serving, keep-alives while the stage threads move.
+        let systemd = SystemdNotifier()
+        if systemd.isActive, let plane {
+            let threads = UncheckedBox(pipeline)
+            let last = Mutex<[Int]>([])
+            let every = max(1_000, (systemd.watchdogIntervalMs ?? 30_000) / 3)
+            plane.scheduler.add("systemd_watchdog", .every(ms: every)) { _ in
+                let cycles = threads.value.runners.map(\.dutyCycles)
+                let moved = last.withLock { previous in
+                    defer { previous = cycles }
+                    return previous.count != cycles.count || zip(previous, cycles).allSatisfy { $0 != $1 }
+                }
+                if moved { systemd.watchdog() }
+            }
+        }
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
@@ -107,6 +122,7 @@ public enum EngineRun {
                     try await Task.sleep(for: .milliseconds(25))
                 }
                 onListening(port, metrics)
+                systemd.ready()
                 return false
             }
             if let seconds {
@@ -132,10 +148,12 @@ public enum EngineRun {
 /// group's graceful shutdown.
 struct PipelineService: Service {
     let pipeline: UncheckedBox<Pipeline>
+    var systemd = SystemdNotifier()
 
     func run() async throws {
         try pipeline.value.start()
         try? await gracefulShutdown()
+        systemd.stopping()
         pipeline.value.stop()
     }
 }

@@ -33,30 +33,25 @@ import Testing
         #expect(value("NoNewPrivileges") == "yes")
         #expect(d.contains { $0.0 == "LoadCredential" })
         #expect(value("TimeoutStopSec") != nil)
-        // The watchdog waits for sd_notify from the control plane: documented, not active.
-        #expect(value("WatchdogSec") == nil)
-        #expect(try text().contains("#   WatchdogSec=30s"))
+        // sd_notify: readiness and the watchdog fed by the engine (SystemdNotifier).
+        #expect(value("Type") == "notify" && value("NotifyAccess") == "main" && value("WatchdogSec") == "30s")
         #expect(value("ExecStart")?.hasPrefix("/usr/local/bin/tickline run ") == true)
+        #expect(value("ExecStart")?.hasSuffix("--seconds 0") == true, "runs until stopped")
     }
 
     /// `systemd-analyze verify` needs the ExecStart binary to exist, so the check runs on a
-    /// temporary copy pointing at the built `tickline`; any warning about the unit fails. The
-    /// future watchdog form (Type=notify, WatchdogSec=) is verified the same way.
-    @Test(arguments: [false, true])
-    func systemdAnalyzeVerify(withWatchdog: Bool) throws {
+    /// temporary copy pointing at the built `tickline`; any warning about the unit fails.
+    @Test func systemdAnalyzeVerify() throws {
         guard let analyze = Self.analyze else {
             Issue.record("systemd-analyze not found: install the Debian package systemd (scripts/install-deps.sh does)")
             return
         }
         try #require(FileManager.default.isExecutableFile(atPath: ticklineBinary.path), "build tickline first")
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tickline-unit-\(getpid())-\(withWatchdog)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tickline-unit-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        var unit = try text().replacingOccurrences(of: "ExecStart=/usr/local/bin/tickline",
+        let unit = try text().replacingOccurrences(of: "ExecStart=/usr/local/bin/tickline",
                                                    with: "ExecStart=\(ticklineBinary.path)")
-        if withWatchdog {
-            unit = unit.replacingOccurrences(of: "Type=simple\n", with: "Type=notify\nNotifyAccess=main\nWatchdogSec=30s\n")
-        }
         let copy = dir.appendingPathComponent("tickline.service")
         try unit.write(to: copy, atomically: true, encoding: .utf8)
         let r = try runProcess(analyze, ["verify", "--man=no", copy.path], directory: dir)
