@@ -7,6 +7,7 @@ import Synchronization
 import TicklineConfig
 import TicklineCore
 import TicklineEngine
+import TicklineRing
 
 /// The control plane beside the data plane: the REST API, WebSocket events and `/health` on one
 /// port, the scheduler's jobs (health checks, price updates, retention). It reads what the data
@@ -23,6 +24,8 @@ public final class ControlPlane: Sendable {
     let authority: TokenAuthority
     let messages: EventMessages
     let logger: Logger
+    /// REST requests' handling time (the metrics' `tickline_rest_request_latency_seconds`).
+    public let restLatency = LatencyAccumulator(name: "rest_request")
     /// The API server's port once it listens (0 before: useful with `port = 0`).
     public let apiPort = Atomic<Int>(0)
     /// Symbols' last broadcast prices (`price_update` goes out only when they change).
@@ -71,7 +74,8 @@ public final class ControlPlane: Sendable {
             if let m = messages.message(for: event, timeMs: wallTimeMs()) { hub.broadcast(m) }
         }
         let health = self.health
-        scheduler.add("health", .every(ms: Int64(settings.healthIntervalSeconds) * 1000)) { now in
+        // The first check once the engine has had a few seconds to start and connect.
+        scheduler.add("health", .every(ms: Int64(settings.healthIntervalSeconds) * 1000), firstAfterMs: 5_000) { now in
             await health.runOnce(nowMs: now)
         }
         scheduler.add("price_update", .every(ms: 1000)) { [weak self] now in self?.publishPrices(nowMs: now) }
@@ -109,6 +113,7 @@ public final class ControlPlane: Sendable {
                                                        burst: Double(settings.rateLimitBurst)))
         }
         router.add(middleware: MethodNotAllowedMiddleware(ControlAPI.routes))
+        router.add(middleware: LatencyMiddleware(latency: restLatency))
         let health = self.health, usage = self.usage
         router.get("health") { _, _ in
             let report = health.report
@@ -168,6 +173,19 @@ public final class ControlPlane: Sendable {
     /// The scheduler on the wall clock until cancelled or shut down gracefully.
     public func schedulerService() -> some Service {
         SchedulerService(scheduler: scheduler, wallTimeMs: data.wallTimeMs)
+    }
+}
+
+/// Records each request's handling time.
+struct LatencyMiddleware<Context: RequestContext>: RouterMiddleware {
+    let latency: LatencyAccumulator
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+        async throws -> Response
+    {
+        let start = LiveClock().nowNs()
+        defer { latency.record(LiveClock().nowNs() &- start) }
+        return try await next(request, context)
     }
 }
 

@@ -65,10 +65,13 @@ public enum EngineRun {
                                    commands: CommandGate(ring: pipeline.rings.commandsToRisk, nowNs: { LiveClock().nowNs() }),
                                    accounts: accounts, globalTradingEnabled: configuration.trading.enabled,
                                    version: version, wallTimeMs: wallTimeMs)
+            let planeRef = PlaneReference()
             let checks = HealthChecks.standard(pipeline: pipeline, store: store, rest: configuration.venue.restURL,
                                                settings: control, symbols: venue.symbols)
+                + [HealthChecks.webSocketServer { planeRef.plane.withLock { $0 } }]
             let p = ControlPlane(settings: control, data: data, authority: authority, checks: checks, alerts: alerts,
                                  logger: logger)
+            planeRef.plane.withLock { $0 = p }
             plane = p
             let latency = pipeline.latency
             p.scheduler.add("latency_totals", .every(ms: 1_000)) { _ in latency.poll() }
@@ -156,6 +159,11 @@ struct PipelineService: Service {
         systemd.stopping()
         pipeline.value.stop()
     }
+}
+
+/// The control plane, for a health check built before it.
+final class PlaneReference: Sendable {
+    let plane = Mutex<ControlPlane?>(nil)
 }
 
 /// A server's port once it listens (0 before).

@@ -5,7 +5,7 @@ import Synchronization
 /// tests drive it with the times they choose; `run` drives it from the wall clock as a service.
 public final class Scheduler: Sendable {
     public enum Cadence: Sendable, Equatable {
-        /// Every `ms`, the first time at start.
+        /// Every `ms`, the first time at start (or `firstAfterMs` later).
         case every(ms: Int64)
         /// Every day at `msOfDay` after 00:00 UTC, the first time at the next such moment.
         case daily(msOfDay: Int64)
@@ -14,6 +14,7 @@ public final class Scheduler: Sendable {
     struct Job: Sendable {
         var name: String
         var cadence: Cadence
+        var firstAfterMs: Int64
         var nextDueMs: Int64?
         var run: @Sendable (Int64) async -> Void
     }
@@ -23,8 +24,11 @@ public final class Scheduler: Sendable {
 
     public init() {}
 
-    public func add(_ name: String, _ cadence: Cadence, run: @escaping @Sendable (_ nowMs: Int64) async -> Void) {
-        jobs.withLock { $0.append(Job(name: name, cadence: cadence, nextDueMs: nil, run: run)) }
+    /// - Parameter firstAfterMs: an interval job's first run this long after the first tick
+    ///   (e.g. health checks once the engine is up); 0: at the first tick.
+    public func add(_ name: String, _ cadence: Cadence, firstAfterMs: Int64 = 0,
+                    run: @escaping @Sendable (_ nowMs: Int64) async -> Void) {
+        jobs.withLock { $0.append(Job(name: name, cadence: cadence, firstAfterMs: firstAfterMs, nextDueMs: nil, run: run)) }
     }
 
     /// The first daily slot strictly after `nowMs`.
@@ -43,7 +47,7 @@ public final class Scheduler: Sendable {
             for i in jobs.indices {
                 let next = jobs[i].nextDueMs ?? {
                     switch jobs[i].cadence {
-                    case .every: return nowMs
+                    case .every: return nowMs + jobs[i].firstAfterMs
                     case .daily(let at): return Self.nextDaily(after: nowMs, msOfDay: at)
                     }
                 }()

@@ -1,3 +1,4 @@
+import Synchronization
 import TicklineBinance
 import TicklineCore
 import TicklineExecution
@@ -83,6 +84,8 @@ public final class BinanceGateway<Loop: SocketEventLoop, C: NanoClock>: OrderGat
     public var exchangeWeightUsed: [Double] {
         accounts.map { Double($0.client.weightUsedPermille.load(ordering: .relaxed)) / 1000 }
     }
+
+    public var userStreamsOpen: [Bool] { accounts.map { $0.streamOpenFlag.load(ordering: .relaxed) } }
     /// Keep-alive period of the listen key (Binance: every 30 minutes; the key lives 60).
     public var keepAliveIntervalNs: UInt64 = 30 * 60 * 1_000_000_000
     /// How long after a failed query an order in an unknown state is queried again.
@@ -557,7 +560,11 @@ public final class VenueAccount<Loop: SocketEventLoop, C: NanoClock> {
     var orders: [Tracked] = []
     public internal(set) var stream: MarketDataConnection<Loop>?
     var listenKey: String?
-    var streamOpen = false
+    var streamOpen = false {
+        didSet { streamOpenFlag.store(streamOpen, ordering: .relaxed) }
+    }
+    /// `streamOpen` for other threads (the control plane's health check).
+    public let streamOpenFlag = Atomic<Bool>(false)
     var keyRequestInFlight = false
     var keepAliveDueNs: UInt64 = .max
     var retryAtNs: UInt64 = 0

@@ -1,3 +1,4 @@
+import TicklineRing
 import Histogram
 
 /// Percentiles of a latency snapshot, computed with HdrHistogram off the hot path.

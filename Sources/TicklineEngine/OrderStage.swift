@@ -22,6 +22,8 @@ public protocol OrderGateway: AnyObject {
     func poll(nowNs: UInt64, reports: some ExecutionReportSink) -> Int
     /// Per account, the venue's used request weight over its 1-minute limit (any thread).
     var exchangeWeightUsed: [Double] { get }
+    /// Per account, whether its user-data stream is open (any thread).
+    var userStreamsOpen: [Bool] { get }
     /// Releases sockets and connections (the stage's thread, after its last duty cycle).
     func shutDown()
 }
@@ -44,6 +46,8 @@ public protocol OrderStageStats: Agent {
     /// Per account, the venue's used request weight over its 1-minute limit (0…1); empty on paper.
     /// Any thread.
     var exchangeWeightUsed: [Double] { get }
+    /// Per account, whether its user-data stream is open (any thread); empty on paper.
+    var userStreamsOpen: [Bool] { get }
 }
 
 /// The order stage: order intents in, handed to the venue through its gateway, execution
@@ -54,6 +58,8 @@ public protocol OrderStageStats: Agent {
 extension OrderGateway {
     /// No venue limits (paper fills).
     public var exchangeWeightUsed: [Double] { [] }
+    /// No user-data streams (paper fills).
+    public var userStreamsOpen: [Bool] { [] }
 }
 
 public final class OrderStage<C: NanoClock, Gateway: OrderGateway>: Agent, ExecutionReportSink, OrderStageStats {
@@ -62,6 +68,7 @@ public final class OrderStage<C: NanoClock, Gateway: OrderGateway>: Agent, Execu
     public let clock: C
     public let gateway: Gateway
     public var exchangeWeightUsed: [Double] { gateway.exchangeWeightUsed }
+    public var userStreamsOpen: [Bool] { gateway.userStreamsOpen }
     /// Ingress → order stage dequeue.
     public let latency = LatencyRecorder(name: "ingress_to_order")
     /// Ingress → order bytes handed to the kernel (the batch's `flush`): tick-to-order.

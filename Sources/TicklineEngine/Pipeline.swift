@@ -115,7 +115,7 @@ public final class Pipeline {
         publish = EventPublisherAgent(rings: rings.eventRings, sink: eventSink)
         logDrain = LogDrainAgent(rings: rings.logRings, logger: logger, observer: logObserver)
         latency = LatencyTotals([indicator.latency, signal.latency, risk.latency, order.latency, order.ingressToFill,
-                                 order.endToEnd])
+                                 order.endToEnd] + (journalWriter.map { [$0.commitLatency] } ?? []))
     }
 
     /// The synthetic source's symbols: the names of `[pipeline] symbols`, prices with 2 decimals

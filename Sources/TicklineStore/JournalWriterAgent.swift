@@ -1,6 +1,10 @@
 import TicklineCore
 import TicklineRing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A failing environment's retry schedule.
 struct RetryState {
     var nextAttemptNs: UInt64 = 0
@@ -86,6 +90,9 @@ public final class JournalWriterAgent: Agent {
     public let store: TicklineStore
     public let options: JournalWriterOptions
     public let metrics = JournalWriterMetrics()
+    /// Each commit's duration (the transaction and, for the journal, its fsync): the store
+    /// commit latency the metrics export. Owned by the writer's thread.
+    public let commitLatency = LatencyRecorder(name: "store_commit")
 
     let rings: [SPSCRingHandle<JournalRecord>]
     let statusRing: SPSCRingHandle<StoreStatus>?
@@ -162,6 +169,7 @@ public final class JournalWriterAgent: Agent {
 
     public func doWork(nowNs: UInt64) throws -> Int {
         cycleNowNs = nowNs
+        commitLatency.serviceSwap()
         var work = drainRings()
         if !journalBatch.isEmpty || !marketBatch.isEmpty {
             work &+= flush(nowNs: nowNs)
@@ -279,9 +287,11 @@ public final class JournalWriterAgent: Agent {
         while !batch.isEmpty {
             let records = batch.first(transactionLimit)
             do {
+                let started = Self.monotonicNs()
                 let bytes = try env.update { txn in
                     kind == .journal ? try applyJournal(records, in: txn) : try applyMarket(records, in: txn)
                 }
+                commitLatency.record(Self.monotonicNs() &- started)
                 batch.removeFirst(records.count)
                 if kind == .journal { commitStaged() }
                 committed &+= records.count
@@ -300,6 +310,12 @@ public final class JournalWriterAgent: Agent {
             }
         }
         return (committed, nil)
+    }
+
+    static func monotonicNs() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
 
     func setState(_ newState: StoreStatus.State, nowNs: UInt64, errorCode: Int32) {

@@ -89,5 +89,12 @@ import Glibc
         #expect(await scheduler.tick(nowMs: start + day + 3_600_000 - 1).contains("ml") == false)
         #expect(await scheduler.tick(nowMs: start + day + 3_600_000).contains("ml"))
         #expect(scheduler.runs["ml"] == 2 && ran.withLock { $0.first } == "health@\(start)")
+
+        let late = Scheduler()
+        late.add("health", .every(ms: 30_000), firstAfterMs: 5_000) { _ in }
+        #expect(await late.tick(nowMs: start).isEmpty, "the first run waits firstAfterMs")
+        #expect(await late.tick(nowMs: start + 4_999).isEmpty)
+        #expect(await late.tick(nowMs: start + 5_000) == ["health"])
+        #expect(await late.tick(nowMs: start + 35_000) == ["health"])
     }
 }

@@ -1,3 +1,4 @@
+import TicklineRing
 import Foundation
 import Histogram
 import Hummingbird

@@ -1,3 +1,4 @@
+import TicklineRing
 import TicklineTestSupport
 import Testing
 import TicklineEngine

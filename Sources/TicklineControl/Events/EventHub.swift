@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 import TicklineCore
+import TicklineRing
 
 /// The WebSocket event fan-out (US-SYSTEM-006, 019). Each connection has a bounded send queue:
 /// an event is rendered once and offered to every client allowed to see it (its account's, or
@@ -30,7 +31,7 @@ public final class EventHub: Sendable {
         let id: String
         let user: String
         let account: AccountID?
-        let queue: AsyncStream<String>.Continuation
+        let queue: AsyncStream<Outgoing>.Continuation
         /// Set when the queue overflowed: the writer closes the connection.
         let slow = Atomic<Bool>(false)
         /// The id of the last ping the client answered.
@@ -42,7 +43,7 @@ public final class EventHub: Sendable {
         var ending: Ending { Ending(rawValue: endingRaw.load(ordering: .relaxed)) ?? .gone }
         let connectedNs: UInt64
 
-        init(id: String, user: String, account: AccountID?, queue: AsyncStream<String>.Continuation, connectedNs: UInt64) {
+        init(id: String, user: String, account: AccountID?, queue: AsyncStream<Outgoing>.Continuation, connectedNs: UInt64) {
             self.id = id
             self.user = user
             self.account = account
@@ -64,7 +65,15 @@ public final class EventHub: Sendable {
         public var averageConnectionSeconds: Double { closed == 0 ? 0 : closedConnectionSeconds / Double(closed) }
     }
 
+    /// A queued message and when it was queued (for the delivery latency).
+    struct Outgoing: Sendable {
+        var text: String
+        var queuedNs: UInt64
+    }
+
     public let settings: Settings
+    /// Broadcast → written to a client's socket, per (client, message).
+    public let deliveryLatency = LatencyAccumulator(name: "websocket_delivery")
     let logger: Logger
     let clients = Mutex<[String: Client]>([:])
     let counters = Mutex(Stats(active: 0, connects: 0, closedByTimeout: 0, closedSlow: 0, messagesQueued: 0,
@@ -81,11 +90,12 @@ public final class EventHub: Sendable {
     /// Offers `message` to every client allowed to see it; too-slow clients are marked for closing.
     public func broadcast(_ message: EventMessage) {
         let targets = clients.withLock { Array($0.values) }
+        let outgoing = Outgoing(text: message.json, queuedNs: LiveClock().nowNs())
         var queued = 0
         for c in targets {
             if let account = message.account, let mine = c.account, mine != account { continue }
             if c.slow.load(ordering: .relaxed) { continue }
-            switch c.queue.yield(message.json) {
+            switch c.queue.yield(outgoing) {
             case .enqueued: queued += 1
             case .dropped:
                 // Full queue: the client cannot keep up. Its writer closes it.
@@ -113,7 +123,7 @@ public final class EventHub: Sendable {
                       close: @escaping @Sendable (_ code: UInt16, _ reason: String) async -> Void,
                       readMessages: (_ onText: @Sendable (String) -> Void) async -> Void) async {
         let id = "c\(nextClient.wrappingAdd(1, ordering: .relaxed).oldValue)"
-        let (stream, queue) = AsyncStream.makeStream(of: String.self,
+        let (stream, queue) = AsyncStream.makeStream(of: Outgoing.self,
                                                      bufferingPolicy: .bufferingOldest(settings.sendQueueLimit))
         let client = Client(id: id, user: user, account: account, queue: queue, connectedNs: nowNs())
         clients.withLock { $0[id] = client }
@@ -130,14 +140,17 @@ public final class EventHub: Sendable {
         confirmation.int("account", account.map { Int64($0.rawValue) })
         confirmation.int("ping_interval_ms", settings.pingInterval.milliseconds)
         confirmation.int("pong_timeout_ms", settings.pongTimeout.milliseconds)
-        queue.yield(EventMessages.envelope(type: "connected", timeMs: Int64(Date().timeIntervalSince1970 * 1000),
-                                           account: account, data: confirmation.finished()))
+        queue.yield(Outgoing(text: EventMessages.envelope(type: "connected", timeMs: Int64(Date().timeIntervalSince1970 * 1000),
+                                                          account: account, data: confirmation.finished()),
+                             queuedNs: nowNs()))
 
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await text in stream {
+                let clock = LiveClock()
+                for await message in stream {
                     if client.slow.load(ordering: .relaxed) { break }
-                    do { try await send(text) } catch { break }
+                    do { try await send(message.text) } catch { break }
+                    self.deliveryLatency.record(clock.nowNs() &- message.queuedNs)
                 }
                 if client.slow.load(ordering: .relaxed) {
                     client.end(.slow)
@@ -150,7 +163,7 @@ public final class EventHub: Sendable {
                 while !Task.isCancelled {
                     do { try await Task.sleep(for: settings.pingInterval) } catch { return }
                     ping += 1
-                    queue.yield("{\"type\":\"ping\",\"id\":\(ping)}")
+                    queue.yield(Outgoing(text: "{\"type\":\"ping\",\"id\":\(ping)}", queuedNs: nowNs()))
                     do { try await Task.sleep(for: settings.pongTimeout) } catch { return }
                     if client.lastPong.load(ordering: .relaxed) >= ping {
                         missed = 0

@@ -20,6 +20,7 @@ public enum HealthChecks {
         checks.append(exchange(rest))
         checks.append(marketData(pipeline.rings.latestPrices, symbols: symbols,
                                  staleAfterNs: UInt64(settings.marketStaleSeconds) * 1_000_000_000))
+        if !pipeline.order.userStreamsOpen.isEmpty { checks.append(userStreams(UncheckedBox(pipeline))) }
         checks.append(memory(limitBytes: Int64(settings.memoryLimitMiB) << 20))
         return checks
     }
@@ -41,6 +42,26 @@ public enum HealthChecks {
             let failures = runners.reduce(0) { $0 + $1.errorCount }
             if failures > 0 { return .impaired("\(runners.count) threads running, \(failures) agent failures so far") }
             return .ok(detail: "\(runners.count) threads running")
+        }
+    }
+
+    /// Every account's user-data stream open (fills arrive through it).
+    static func userStreams(_ pipeline: UncheckedBox<Pipeline>) -> HealthMonitor.Check {
+        HealthMonitor.Check("user_data_stream") {
+            let open = pipeline.value.order.userStreamsOpen
+            let closed = open.indices.filter { !open[$0] }
+            if closed.isEmpty { return .ok(detail: "\(open.count) accounts' streams open") }
+            return .failed("user-data stream closed for account \(closed.map(String.init).joined(separator: ", ")) (reconnecting)")
+        }
+    }
+
+    /// The control plane's own server: listening, with its client count.
+    public static func webSocketServer(_ plane: @escaping @Sendable () -> ControlPlane?) -> HealthMonitor.Check {
+        HealthMonitor.Check("websocket_server") {
+            guard let p = plane(), case let port = p.apiPort.load(ordering: .relaxed), port > 0 else {
+                return .failed("the API / WebSocket server is not listening")
+            }
+            return .ok(detail: "listening on port \(port), \(p.hub.stats.active) clients")
         }
     }
 

@@ -34,7 +34,9 @@ public final class EngineMetrics: Sendable {
         add {
             var f = try MetricFamily(name: "tickline_hop_latency_seconds", help: "Latency from a market message's ingress to each stage (cumulative per hop)",
                                      type: .histogram)
-            for h in hops where h.name != "end_to_end" { try f.add(buckets.histogram(h.snapshot), labels: ["hop": h.name]) }
+            for h in hops where h.name.hasPrefix("ingress_to_") {
+                try f.add(buckets.histogram(h.snapshot), labels: ["hop": h.name])
+            }
             return f
         }
         add {
@@ -42,6 +44,19 @@ public final class EngineMetrics: Sendable {
             return try .histogram("tickline_tick_to_order_latency_seconds",
                                   help: "Ingress of the market message to the order's bytes handed to the kernel",
                                   value: buckets.histogram(e2e))
+        }
+
+        if let commits = hops.first(where: { $0.name == "store_commit" }) {
+            add { try .histogram("tickline_store_commit_latency_seconds",
+                                 help: "Duration of each journal or market write transaction, fsync included",
+                                 value: buckets.histogram(commits.snapshot)) }
+        }
+        if let plane {
+            add { try .histogram("tickline_rest_request_latency_seconds", help: "REST API request handling time",
+                                 value: buckets.histogram(plane.restLatency.snapshot)) }
+            add { try .histogram("tickline_websocket_delivery_latency_seconds",
+                                 help: "An event's time from broadcast to its write on a client's socket",
+                                 value: buckets.histogram(plane.hub.deliveryLatency.snapshot)) }
         }
 
         // Data-plane counters (atomics).

@@ -1,3 +1,4 @@
+import TicklineRing
 import Histogram
 import TicklineEngine
 

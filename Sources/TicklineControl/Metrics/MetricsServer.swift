@@ -1,3 +1,4 @@
+import TicklineRing
 import Hummingbird
 import Logging
 import NIOCore

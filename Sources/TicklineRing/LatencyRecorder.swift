@@ -47,7 +47,7 @@ public final class LatencyRecorder: @unchecked Sendable {
     }
 
     @inlinable @inline(__always)
-    static func bucket(of value: UInt64) -> Int {
+    public static func bucket(of value: UInt64) -> Int {
         if value < 128 { return Int(value) }
         let msb = 63 &- value.leadingZeroBitCount
         if msb >= 36 { return bucketCount - 1 }
@@ -134,4 +134,25 @@ public struct LatencySnapshot: Sendable {
         for i in counts.indices { counts[i] &+= other.counts[i] }
         maxNs = max(maxNs, other.maxNs)
     }
+}
+
+/// Latencies recorded from any thread under a lock (cold paths: HTTP handlers, WebSocket writers),
+/// in `LatencyRecorder`'s buckets, read as a `LatencySnapshot`.
+public final class LatencyAccumulator: Sendable {
+    public let name: String
+    let state = Mutex(LatencySnapshot())
+
+    public init(name: String) {
+        self.name = name
+    }
+
+    public func record(_ latencyNs: UInt64) {
+        let bucket = LatencyRecorder.bucket(of: latencyNs)
+        state.withLock { s in
+            s.counts[bucket] &+= 1
+            if latencyNs > s.maxNs { s.maxNs = latencyNs }
+        }
+    }
+
+    public var snapshot: LatencySnapshot { state.withLock { $0 } }
 }
