@@ -86,6 +86,8 @@ public final class BinanceGateway<Loop: SocketEventLoop, C: NanoClock>: OrderGat
     }
 
     public var userStreamsOpen: [Bool] { accounts.map { $0.streamOpenFlag.load(ordering: .relaxed) } }
+
+    public var exchangeRequests: [Int] { accounts.map { $0.client.requestsAnswered.load(ordering: .relaxed) } }
     /// Keep-alive period of the listen key (Binance: every 30 minutes; the key lives 60).
     public var keepAliveIntervalNs: UInt64 = 30 * 60 * 1_000_000_000
     /// How long after a failed query an order in an unknown state is queried again.

@@ -46,6 +46,8 @@ public final class LiveParseStage<Loop: SocketEventLoop>: Agent, MarketDataSink 
     public private(set) var events = 0
     /// `events` for other threads (a benchmark waiting for its messages), stored once per duty cycle.
     public let eventsCounter = Atomic<Int>(0)
+    /// Candles closed so far, readable from any thread (stored with `eventsCounter`).
+    public let candlesClosedCounter = Atomic<Int>(0)
     public private(set) var candlesClosed = 0
     public private(set) var candleCorrections = 0
     public private(set) var droppedOnFullRing = 0
@@ -135,7 +137,10 @@ public final class LiveParseStage<Loop: SocketEventLoop>: Agent, MarketDataSink 
             }
         }
         work += flushCandles()
-        if work > 0 { eventsCounter.store(events, ordering: .relaxed) }
+        if work > 0 {
+            eventsCounter.store(events, ordering: .relaxed)
+            candlesClosedCounter.store(candlesClosed, ordering: .relaxed)
+        }
         return work
     }
 
@@ -306,6 +311,8 @@ public protocol LiveParseStats: Agent {
     var historyCandles: Int { get }
     /// Events so far, readable from any thread while the stage runs.
     var eventsCounter: Atomic<Int> { get }
+    /// Candles closed so far, readable from any thread while the stage runs.
+    var candlesClosedCounter: Atomic<Int> { get }
     var historyFailures: Int { get }
     var droppedOnFullRing: Int { get }
     var reconnects: Int { get }

@@ -24,6 +24,8 @@ public protocol OrderGateway: AnyObject {
     var exchangeWeightUsed: [Double] { get }
     /// Per account, whether its user-data stream is open (any thread).
     var userStreamsOpen: [Bool] { get }
+    /// Per account, REST requests the venue answered (any thread).
+    var exchangeRequests: [Int] { get }
     /// Releases sockets and connections (the stage's thread, after its last duty cycle).
     func shutDown()
 }
@@ -48,6 +50,8 @@ public protocol OrderStageStats: Agent {
     var exchangeWeightUsed: [Double] { get }
     /// Per account, whether its user-data stream is open (any thread); empty on paper.
     var userStreamsOpen: [Bool] { get }
+    /// Per account, REST requests the venue answered (any thread); empty on paper.
+    var exchangeRequests: [Int] { get }
 }
 
 /// The order stage: order intents in, handed to the venue through its gateway, execution
@@ -60,6 +64,7 @@ extension OrderGateway {
     public var exchangeWeightUsed: [Double] { [] }
     /// No user-data streams (paper fills).
     public var userStreamsOpen: [Bool] { [] }
+    public var exchangeRequests: [Int] { [] }
 }
 
 public final class OrderStage<C: NanoClock, Gateway: OrderGateway>: Agent, ExecutionReportSink, OrderStageStats {
@@ -69,6 +74,7 @@ public final class OrderStage<C: NanoClock, Gateway: OrderGateway>: Agent, Execu
     public let gateway: Gateway
     public var exchangeWeightUsed: [Double] { gateway.exchangeWeightUsed }
     public var userStreamsOpen: [Bool] { gateway.userStreamsOpen }
+    public var exchangeRequests: [Int] { gateway.exchangeRequests }
     /// Ingress → order stage dequeue.
     public let latency = LatencyRecorder(name: "ingress_to_order")
     /// Ingress → order bytes handed to the kernel (the batch's `flush`): tick-to-order.

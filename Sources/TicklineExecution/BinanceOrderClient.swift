@@ -43,6 +43,8 @@ public final class BinanceOrderClient<Loop: SocketEventLoop, Clock: NanoClock> {
     /// The venue's used request weight over the 1-minute limit, in ‰, after the latest answer:
     /// readable from any thread (the control plane's rate-limit headroom metric).
     public let weightUsedPermille = Atomic<Int>(0)
+    /// Requests the venue answered (any status), readable from any thread.
+    public let requestsAnswered = Atomic<Int>(0)
     public private(set) var time = ServerTimeSync()
     /// The id generator for new orders and algo orders.
     public var ids: ClientOrderIDs
@@ -692,6 +694,7 @@ public final class BinanceOrderClient<Loop: SocketEventLoop, Clock: NanoClock> {
         let status = response.status
         let signal = limiter.onResponse(call.endpoint, status: status, headers: RateLimitHeaders(headers: response.headers),
                                         nowMs: now)
+        requestsAnswered.wrappingAdd(1, ordering: .relaxed)
         let weight = limiter.requestWeight
         if weight.limit.limit > 0 { weightUsedPermille.store(weight.used * 1000 / weight.limit.limit, ordering: .relaxed) }
         switch signal {

@@ -63,6 +63,17 @@ public final class EngineMetrics: Sendable {
         if let live = p.liveParse {
             add { try .counter("tickline_market_events_total", help: "Market data messages parsed",
                                value: UInt64(max(0, live.eventsCounter.load(ordering: .relaxed)))) }
+            add { try .counter("tickline_candles_closed_total", help: "Candles closed (each once, every subscribed interval)",
+                               value: UInt64(max(0, live.candlesClosedCounter.load(ordering: .relaxed)))) }
+        }
+        let requests = p.order.exchangeRequests
+        if !requests.isEmpty {
+            add {
+                var f = try MetricFamily(name: "tickline_exchange_requests_total", help: "REST requests the venue answered",
+                                         type: .counter)
+                for (a, n) in requests.enumerated() { try f.add(UInt64(max(0, n)), labels: ["account": "\(a)"]) }
+                return f
+            }
         }
         add { try .counter("tickline_orders_sent_total", help: "Orders handed to the venue (or the paper gateway)",
                            value: UInt64(max(0, p.order.handedOffCounter.load(ordering: .relaxed)))) }
@@ -233,6 +244,17 @@ public final class EngineMetrics: Sendable {
                 for c in health.components { try f.add(UInt64(c.failures), labels: ["component": c.name]) }
                 return f
             }
+        }
+
+        // Errors by kind.
+        add {
+            var f = try MetricFamily(name: "tickline_errors_total", help: "Errors by kind", type: .counter)
+            try f.add(UInt64(max(0, runners.reduce(0) { $0 + $1.errorCount })), labels: ["kind": "agent_failure"])
+            try f.add(UInt64(max(0, p.journalWriter?.stats.errors ?? 0)), labels: ["kind": "store_commit"])
+            try f.add(UInt64(max(0, plane?.state.counters.rejections ?? 0)), labels: ["kind": "order_rejected"])
+            let alertFailures = plane?.alerts?.router.stats().sinks.reduce(UInt64(0)) { $0 + $1.failed + $1.timedOut } ?? 0
+            try f.add(alertFailures, labels: ["kind": "alert_delivery"])
+            return f
         }
 
         // Alerts.

@@ -57,6 +57,8 @@ public final class EngineState: EngineEventSink {
         public var positionsOpened = 0
         public var positionsClosed: [CloseReason: Int] = [:]
         public var marginCallClosures = 0
+        /// Orders the venue rejected (execution reports of kind rejected).
+        public var rejections = 0
     }
 
     let state = Mutex(State())
@@ -95,6 +97,7 @@ public final class EngineState: EngineEventSink {
             case .orderDenied(let d):
                 s.counters.denials[d.reason, default: 0] += 1
             case .execution(let r):
+                if r.kind == .rejected { s.counters.rejections += 1 }
                 if r.lastFillQuantity.raw != 0 {
                     s.counters.fills += 1
                     bump(.trades)
