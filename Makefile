@@ -57,7 +57,7 @@ test: deps
 	start=$$(date +%s); Tests/clients/run.sh 2>&1 | tee .build/clients.log; clients=$$?; \
 	echo "== real-client suites (ccxt, python-binance, message shapes, determinism) took $$(( $$(date +%s) - start )) s =="; \
 	start=$$(date +%s); scripts/api-contract.sh 2>&1 | tee .build/contract.log; contract=$$?; \
-	echo "== API contract (schemathesis, promtool on a live engine) took $$(( $$(date +%s) - start )) s =="; \
+	echo "== API contract and observability (schemathesis, promtool, Prometheus, rules, dashboard) took $$(( $$(date +%s) - start )) s =="; \
 	scripts/test-summary.sh .build/test.log .build/control.log .build/clients.log .build/contract.log; \
 	[ $$status -eq 0 ] && [ $$control -eq 0 ] && [ $$clients -eq 0 ] && [ $$contract -eq 0 ]
 

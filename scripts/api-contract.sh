@@ -13,8 +13,10 @@ bin="${1:-.build/debug/tickline}"
 venv="$(Tests/clients/venvs.sh control)"
 work="$(mktemp -d /tmp/tickline-contract-XXXXXX)"
 export TICKLINE_JWT_SECRET="$(openssl rand -hex 32)" TICKLINE_API_KEY=demo-key TICKLINE_API_SECRET=demo-secret
-"$bin" run --layout fused-1 --idle yield --seconds 300 --store "$work/store" --port 0 --metrics-port 0 \
-  --sim-history 10 >"$work/out" 2>"$work/err" &
+# An alert sink (a closed port: deliveries fail, counted) so that every alert metric is present.
+printf '[alerts]\nwebhook_url = "http://127.0.0.1:9/hooks"\n' >"$work/tickline.toml"
+"$bin" run --config "$work/tickline.toml" --layout fused-1 --idle yield --seconds 300 --store "$work/store" \
+  --port 0 --metrics-port 0 --sim-history 10 >"$work/out" 2>"$work/err" &
 pid=$!
 prom=""
 cleanup() {
@@ -71,4 +73,9 @@ done
 [ "$up" = "1" ] && [ "${events%%.*}" -gt 0 ] 2>/dev/null \
   || { echo "api-contract: Prometheus did not scrape the engine (up=$up events=$events)"; tail -5 "$work/prometheus.log"; exit 1; }
 echo "api-contract: $(prometheus --version 2>&1 | head -1): up{job=\"tickline\"} = 1, tickline_market_events_total = $events"
-echo "3 passed (the REST contract: schemathesis; the metrics: promtool; a Prometheus server scraping them)"
+# Tuning/prometheus and Tuning/grafana: promtool checks and rule tests, and every metric they name
+# present in this engine's scrape.
+"$py" -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())' \
+  "http://127.0.0.1:$metrics/metrics" >"$work/metrics-late"
+scripts/check-observability.sh "$work/metrics-late"
+echo "4 passed (the REST contract: schemathesis; the metrics: promtool; a Prometheus server scraping them; the rules and dashboard)"

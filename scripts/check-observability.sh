@@ -6,11 +6,14 @@
 # the argument, also that every metric those files use exists in it
 # (scripts/check-metric-references.py).
 # Usage: scripts/check-observability.sh [METRICS_TEXT_FILE]
-# Prints one line per check and ends with "observability: N passed" (", N failed" before it when
-# some failed); exit status 1 if any failed, 2 without promtool.
+# Prints one line per check (promtool's output under a failed one) and ends with
+# "observability: N passed", or "observability: N failed (which), N passed" and exit status 1;
+# exit status 2 without promtool.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
+metrics=""
+[ $# -ge 1 ] && metrics="$(realpath -m -- "$1")"  # relative to the caller's directory
+cd "$root" || exit 2
 command -v promtool >/dev/null || { echo "observability: promtool not found (apt-get install prometheus)"; exit 2; }
 prom=Tuning/prometheus
 passed=0; failed=0; failures=()
@@ -21,7 +24,7 @@ check() {
   if out="$("$@" 2>&1)"; then
     passed=$((passed + 1)); echo "ok: $name"
   else
-    failed=$((failed + 1)); failures+=("$name"); echo "FAILED: $name"; sed 's/^/  /' <<<"$out"
+    failed=$((failed + 1)); failures+=("$name"); echo "FAILED: $name"; echo "  ${out//$'\n'/$'\n'  }"
   fi
 }
 
@@ -30,12 +33,13 @@ check "promtool check rules $prom/recording-rules.yml" promtool check rules "$pr
 check "promtool check rules $prom/alert-rules.yml" promtool check rules "$prom/alert-rules.yml"
 check "promtool test rules $prom/tests/*.yml" promtool test rules "$prom"/tests/*.yml
 check "Tuning/grafana/tickline.json is JSON" python3 -c 'import json, sys; json.load(open(sys.argv[1]))' Tuning/grafana/tickline.json
-if [ $# -ge 1 ]; then
-  check "metric references in $1" python3 scripts/check-metric-references.py "$1"
+if [ -n "$metrics" ]; then
+  check "metric references in $1" python3 scripts/check-metric-references.py "$metrics"
 fi
 
 if [ "$failed" -gt 0 ]; then
-  echo "observability: $failed failed (${failures[*]}), $passed passed"
+  printf -v list '%s; ' "${failures[@]}"
+  echo "observability: $failed failed (${list%; }), $passed passed"
   exit 1
 fi
 echo "observability: $passed passed"

@@ -81,8 +81,14 @@ public final class BinanceGateway<Loop: SocketEventLoop, C: NanoClock>: OrderGat
     public private(set) var accounts: [VenueAccount<Loop, C>] = []
 
     /// Set once in `init`, so other threads may read the clients' atomics.
+    /// A count whose window has ended (the wall clock past it: venue time is within a second or so)
+    /// reads 0.
     public var exchangeWeightUsed: [Double] {
-        accounts.map { Double($0.client.weightUsedPermille.load(ordering: .relaxed)) / 1000 }
+        let nowMs = LiveClock().wallTimeMs()
+        return accounts.map { a in
+            nowMs >= a.client.weightWindowEndsMs.load(ordering: .relaxed)
+                ? 0 : Double(a.client.weightUsedPermille.load(ordering: .relaxed)) / 1000
+        }
     }
 
     public var userStreamsOpen: [Bool] { accounts.map { $0.streamOpenFlag.load(ordering: .relaxed) } }

@@ -43,6 +43,8 @@ public final class BinanceOrderClient<Loop: SocketEventLoop, Clock: NanoClock> {
     /// The venue's used request weight over the 1-minute limit, in ‰, after the latest answer:
     /// readable from any thread (the control plane's rate-limit headroom metric).
     public let weightUsedPermille = Atomic<Int>(0)
+    /// When that count's 1-minute window ends (venue ms): past it, the usage is 0 until the next answer.
+    public let weightWindowEndsMs = Atomic<Int64>(0)
     /// Requests the venue answered (any status), readable from any thread.
     public let requestsAnswered = Atomic<Int>(0)
     public private(set) var time = ServerTimeSync()
@@ -696,7 +698,10 @@ public final class BinanceOrderClient<Loop: SocketEventLoop, Clock: NanoClock> {
                                         nowMs: now)
         requestsAnswered.wrappingAdd(1, ordering: .relaxed)
         let weight = limiter.requestWeight
-        if weight.limit.limit > 0 { weightUsedPermille.store(weight.used * 1000 / weight.limit.limit, ordering: .relaxed) }
+        if weight.limit.limit > 0 {
+            weightUsedPermille.store(weight.used * 1000 / weight.limit.limit, ordering: .relaxed)
+            weightWindowEndsMs.store(weight.resetsAtMs, ordering: .relaxed)
+        }
         switch signal {
         case .banned(let until):
             onEvent?(.banned(untilMs: until))

@@ -200,8 +200,10 @@ public final class EngineMetrics: Sendable {
                 // Risk's margin level: equity over the margin its live positions use (1.2 = 120 %).
                 var f = try MetricFamily(name: "tickline_account_margin_level_ratio",
                                          help: "Equity over margin used (risk closes positions below 1.1)", type: .gauge)
-                for a in portfolios where a.marginUsed.raw > 0 {
-                    try f.add(Double(a.equity.raw) / Double(a.marginUsed.raw), labels: ["account": "\(a.account.rawValue)"])
+                // No margin used (flat): an infinite margin level, so the family is always there.
+                for a in portfolios {
+                    let level = a.marginUsed.raw > 0 ? Double(a.equity.raw) / Double(a.marginUsed.raw) : .infinity
+                    try f.add(level, labels: ["account": "\(a.account.rawValue)"])
                 }
                 return f
             }
