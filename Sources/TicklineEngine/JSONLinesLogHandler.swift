@@ -1,4 +1,5 @@
 import Logging
+import TicklineCore
 import TicklineStore
 
 #if canImport(Glibc)
@@ -64,21 +65,5 @@ public struct JSONLinesLogHandler: LogHandler {
     }
 
     /// A JSON string literal (RFC 8259 escaping).
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20:
-                let hex = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ s: String) -> String { JSONString.quoted(s) }
 }

@@ -297,18 +297,8 @@ func micros(_ ns: UInt64) -> String {
     return "\(tenths / 10).\(tenths % 10)"
 }
 
-func jsonEscaped(_ s: String) -> String {
-    var out = ""
-    for c in s.unicodeScalars {
-        switch c {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case _ where c.value < 0x20: out += "\\u00" + (c.value < 0x10 ? "0" : "") + String(c.value, radix: 16)
-        default: out.unicodeScalars.append(c)
-        }
-    }
-    return out
-}
+/// `s` escaped for the inside of a JSON string (without the quotes).
+func jsonEscaped(_ s: String) -> String { String(JSONString.quoted(s).dropFirst().dropLast()) }
 
 // MARK: Directories and filesystems
 

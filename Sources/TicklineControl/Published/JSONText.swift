@@ -51,31 +51,10 @@ public struct JSONText {
 
     /// `value` as a JSON string literal, escaped.
     public static func appendString(_ value: String, to out: inout String) {
-        out += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
+        JSONString.append(value, to: &out)
     }
 
-    public static func quoted(_ value: String) -> String {
-        var out = ""
-        appendString(value, to: &out)
-        return out
-    }
+    public static func quoted(_ value: String) -> String { JSONString.quoted(value) }
 
     /// `{"error": message}`: every error answer's body.
     public static func error(_ message: String) -> String {
