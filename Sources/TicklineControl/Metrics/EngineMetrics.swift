@@ -79,41 +79,29 @@ public final class EngineMetrics: Sendable {
                            value: UInt64(max(0, p.order.handedOffCounter.load(ordering: .relaxed)))) }
         let rings = p.rings.allRingStats
         add {
-            var f = try MetricFamily(name: "tickline_ring_messages_total", help: "Messages published into each ring",
-                                     type: .counter)
-            for r in rings { try f.add(UInt64(max(0, r.published)), labels: ["ring": r.name]) }
-            return f
+            try .labeled("tickline_ring_messages_total", help: "Messages published into each ring", type: .counter, label: "ring",
+                         rings.map { r in (r.name, Double(UInt64(max(0, r.published)))) })
         }
         add {
-            var f = try MetricFamily(name: "tickline_ring_full_total", help: "Times a producer found its ring full",
-                                     type: .counter)
-            for r in rings { try f.add(UInt64(max(0, r.fullEvents)), labels: ["ring": r.name]) }
-            return f
+            try .labeled("tickline_ring_full_total", help: "Times a producer found its ring full", type: .counter, label: "ring",
+                         rings.map { r in (r.name, Double(UInt64(max(0, r.fullEvents)))) })
         }
         add {
-            var f = try MetricFamily(name: "tickline_ring_dropped_total", help: "Messages a ring dropped by policy (stale prices, side channels)",
-                                     type: .counter)
-            for r in rings { try f.add(UInt64(max(0, r.drops)), labels: ["ring": r.name]) }
-            return f
+            try .labeled("tickline_ring_dropped_total", help: "Messages a drop-oldest ring replaced (stale prices); full side-channel rings count in tickline_ring_full_total", type: .counter, label: "ring",
+                         rings.map { r in (r.name, Double(UInt64(max(0, r.drops)))) })
         }
         add {
-            var f = try MetricFamily(name: "tickline_ring_depth", help: "Messages waiting in each ring",
-                                     type: .gauge)
-            for r in rings { try f.add(Double(max(0, r.published - r.consumed)), labels: ["ring": r.name]) }
-            return f
+            try .labeled("tickline_ring_depth", help: "Messages waiting in each ring", type: .gauge, label: "ring",
+                         rings.map { r in (r.name, Double(Double(max(0, r.published - r.consumed)))) })
         }
         let runners = p.runners
         add {
-            var f = try MetricFamily(name: "tickline_thread_duty_cycles_total", help: "Duty cycles run by each data-plane thread",
-                                     type: .counter)
-            for r in runners { try f.add(UInt64(max(0, r.dutyCycles)), labels: ["thread": r.name]) }
-            return f
+            try .labeled("tickline_thread_duty_cycles_total", help: "Duty cycles run by each data-plane thread", type: .counter, label: "thread",
+                         runners.map { r in (r.name, Double(UInt64(max(0, r.dutyCycles)))) })
         }
         add {
-            var f = try MetricFamily(name: "tickline_thread_errors_total", help: "Agent failures on each data-plane thread",
-                                     type: .counter)
-            for r in runners { try f.add(UInt64(max(0, r.errorCount)), labels: ["thread": r.name]) }
-            return f
+            try .labeled("tickline_thread_errors_total", help: "Agent failures on each data-plane thread", type: .counter, label: "thread",
+                         runners.map { r in (r.name, Double(UInt64(max(0, r.errorCount)))) })
         }
 
         let weights = p.order.exchangeWeightUsed
@@ -154,10 +142,8 @@ public final class EngineMetrics: Sendable {
                 return f
             }
             add {
-                var f = try MetricFamily(name: "tickline_order_denials_total", help: "Signals risk refused, by reason",
-                                     type: .counter)
-                for r in DenialReason.allCases { try f.add(UInt64(c.denials[r] ?? 0), labels: ["reason": r.wireName]) }
-                return f
+                try .labeled("tickline_order_denials_total", help: "Signals risk refused, by reason", type: .counter, label: "reason",
+                             DenialReason.allCases.map { r in (r.wireName, Double(UInt64(c.denials[r] ?? 0))) })
             }
             add { try .counter("tickline_fills_total", help: "Order fills reported by the venue", value: UInt64(c.fills)) }
             add { try .counter("tickline_positions_opened_total", help: "Positions opened (first entry fill)",
@@ -174,19 +160,15 @@ public final class EngineMetrics: Sendable {
                                value: UInt64(c.marginCallClosures)) }
             let open = plane.state.openPositionCounts()
             add {
-                var f = try MetricFamily(name: "tickline_open_positions", help: "Open positions per account",
-                                     type: .gauge)
-                for a in plane.data.accounts { try f.add(Double(open[a.id.rawValue] ?? 0), labels: ["account": "\(a.id.rawValue)"]) }
-                return f
+                try .labeled("tickline_open_positions", help: "Open positions per account", type: .gauge, label: "account",
+                             plane.data.accounts.map { a in ("\(a.id.rawValue)", Double(Double(open[a.id.rawValue] ?? 0))) })
             }
 
             let portfolios = plane.state.portfolios()
             let money = 1e8  // AccountSnapshot money: 8 decimal places
             add {
-                var f = try MetricFamily(name: "tickline_account_equity", help: "Account equity (wallet + unrealized PnL), USDT",
-                                         type: .gauge)
-                for a in portfolios { try f.add(Double(a.equity.raw) / money, labels: ["account": "\(a.account.rawValue)"]) }
-                return f
+                try .labeled("tickline_account_equity", help: "Account equity (wallet + unrealized PnL), USDT", type: .gauge, label: "account",
+                             portfolios.map { a in ("\(a.account.rawValue)", Double(Double(a.equity.raw) / money)) })
             }
             add {
                 var f = try MetricFamily(name: "tickline_account_unrealized_pnl", help: "Unrealized PnL incl. funding, USDT",
@@ -235,16 +217,12 @@ public final class EngineMetrics: Sendable {
                 return f
             }
             add {
-                var f = try MetricFamily(name: "tickline_health_check_duration_seconds", help: "Duration of each component's last health check",
-                                     type: .gauge)
-                for c in health.components { try f.add(c.responseTimeMs / 1000, labels: ["component": c.name]) }
-                return f
+                try .labeled("tickline_health_check_duration_seconds", help: "Duration of each component's last health check", type: .gauge, label: "component",
+                             health.components.map { c in (c.name, Double(c.responseTimeMs / 1000)) })
             }
             add {
-                var f = try MetricFamily(name: "tickline_health_check_failures_total", help: "Failed health checks per component",
-                                     type: .counter)
-                for c in health.components { try f.add(UInt64(c.failures), labels: ["component": c.name]) }
-                return f
+                try .labeled("tickline_health_check_failures_total", help: "Failed health checks per component", type: .counter, label: "component",
+                             health.components.map { c in (c.name, Double(UInt64(c.failures))) })
             }
         }
 
@@ -266,15 +244,12 @@ public final class EngineMetrics: Sendable {
             add { try .counter("tickline_alerts_suppressed_total", help: "Alerts not repeated within the dedup window",
                                value: a.suppressed) }
             add {
-                var f = try MetricFamily(name: "tickline_alerts_sent_total", help: "Alerts delivered, per sink", type: .counter)
-                for sink in a.sinks { try f.add(sink.sent, labels: ["sink": sink.name]) }
-                return f
+                try .labeled("tickline_alerts_sent_total", help: "Alerts delivered, per sink", type: .counter, label: "sink",
+                             a.sinks.map { sink in (sink.name, Double(sink.sent)) })
             }
             add {
-                var f = try MetricFamily(name: "tickline_alerts_failed_total", help: "Alert deliveries that failed or timed out",
-                                         type: .counter)
-                for sink in a.sinks { try f.add(sink.failed + sink.timedOut, labels: ["sink": sink.name]) }
-                return f
+                try .labeled("tickline_alerts_failed_total", help: "Alert deliveries that failed or timed out", type: .counter, label: "sink",
+                             a.sinks.map { sink in (sink.name, Double(sink.failed + sink.timedOut)) })
             }
             add { try .gauge("tickline_errors_per_minute", help: "Error records and alerts in the last 60 s",
                              value: Double(a.errorsLastMinute)) }
@@ -287,5 +262,16 @@ public final class EngineMetrics: Sendable {
                                value: UInt64(u.cpuSeconds.rounded(.down))) }
         }
         return out
+    }
+}
+
+extension MetricFamily {
+    /// A family with one sample per (label value, value) row.
+    static func labeled(_ name: String, help: String, type: MetricType, label: String, _ rows: [(String, Double)]) throws
+        -> MetricFamily
+    {
+        var f = try MetricFamily(name: name, help: help, type: type)
+        for (value, sample) in rows { try f.add(sample, labels: [MetricLabel(name: label, value: value)]) }
+        return f
     }
 }
