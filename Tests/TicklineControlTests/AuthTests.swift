@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import Testing
+import TicklineTestSupport
 
 @testable import TicklineControl
 
@@ -483,11 +484,15 @@ import Glibc
     @Test(.timeLimit(.minutes(1))) func liveServerWebSocketUpgrade() async throws {
         let authority = try await Self.authority()
         try await Self.withLiveServer(authority: authority) { port in
-            let accepted = try RawHTTP.exchange(port: port, request: RawHTTP.upgrade("/api/v1/events?token=\(PyJWT.viewer)"))
+            let accepted = try await onOwnThread {
+                try RawHTTP.exchange(port: port, request: RawHTTP.upgrade("/api/v1/events?token=\(PyJWT.viewer)"))
+            }
             #expect(accepted.hasPrefix("HTTP/1.1 101"), "\(accepted)")
 
-            let viaHeader = try RawHTTP.exchange(
-                port: port, request: RawHTTP.upgrade("/api/v1/events", extra: "Authorization: Bearer \(PyJWT.trader)\r\n"))
+            let viaHeader = try await onOwnThread {
+                try RawHTTP.exchange(port: port, request: RawHTTP.upgrade("/api/v1/events",
+                                                                         extra: "Authorization: Bearer \(PyJWT.trader)\r\n"))
+            }
             #expect(viaHeader.hasPrefix("HTTP/1.1 101"), "\(viaHeader)")
 
             for (token, message) in [
@@ -495,13 +500,14 @@ import Glibc
                 (PyJWT.wrongSecret, "Invalid token"), (PyJWT.expired, "Token has expired"),
             ] {
                 let query = token.map { "?token=\($0)" } ?? ""
-                let refused = try RawHTTP.exchange(port: port, request: RawHTTP.upgrade("/api/v1/events" + query))
+                let refused = try await onOwnThread {
+                    try RawHTTP.exchange(port: port, request: RawHTTP.upgrade("/api/v1/events" + query))
+                }
                 #expect(refused.hasPrefix("HTTP/1.1 400"), "\(refused)")
 
-                let plain = try RawHTTP.exchange(
-                    port: port,
-                    request: "GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                        + (token.map { "Authorization: Bearer \($0)\r\n" } ?? "") + "\r\n")
+                let request = "GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + (token.map { "Authorization: Bearer \($0)\r\n" } ?? "") + "\r\n"
+                let plain = try await onOwnThread { try RawHTTP.exchange(port: port, request: request) }
                 #expect(plain.hasPrefix("HTTP/1.1 401"), "\(plain)")
                 #expect(plain.lowercased().contains("content-type: application/json"), "\(plain)")
                 #expect(plain.hasSuffix(#"{"error":"\#(message)"}"#), "\(plain)")

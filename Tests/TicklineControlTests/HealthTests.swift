@@ -17,8 +17,9 @@ import Glibc
 /// the same port (healthy, 200).
 @Suite(.serialized) struct HealthTests {
     @Test func healthGoesDegradedThenDownWhenTheVenueStopsAndBackAfter() async throws {
-        var sim: SimulatorProcess? = try SimulatorProcess(seed: 71)
-        let port = sim!.port
+        // Starting and stopping the simulator block: on a thread of their own.
+        let first = try await onOwnThread { UncheckedSim(try SimulatorProcess(seed: 71)) }
+        let port = first.sim.port
         let rest = VenueURL(secure: false, host: "127.0.0.1", port: port, path: "")
         let h = try await ControlHarness(checks: [HealthChecks.exchange(rest, timeoutSeconds: 1)])
         let monitor = h.plane.health
@@ -29,7 +30,7 @@ import Glibc
         #expect(report.status == .healthy && report.components[0].detail == "ping answered")
         #expect(try await h.request("GET", "/health").status == 200)
 
-        sim = nil  // stops the simulator process
+        try await onOwnThread { first.stop() }
         report = await monitor.runOnce(nowMs: 2)
         #expect(report.status == .degraded && report.components[0].consecutiveFailures == 1)
         let degraded = try await h.request("GET", "/health")
@@ -46,7 +47,8 @@ import Glibc
         _ = await monitor.runOnce(nowMs: 5)
         #expect(h.logs.messages.filter { $0.hasPrefix("critical: Health: exchange_rest down") }.count == 1, "alerted once")
 
-        sim = try SimulatorProcess(seed: 72, arguments: ["--port", String(port)])
+        let second = try await onOwnThread { UncheckedSim(try SimulatorProcess(seed: 72, arguments: ["--port", String(port)])) }
+        defer { second.stop() }
         report = await monitor.runOnce(nowMs: 6)
         #expect(report.status == .healthy && report.components[0].consecutiveFailures == 0)
         #expect(try await h.request("GET", "/health").status == 200)
@@ -97,4 +99,11 @@ import Glibc
         #expect(await late.tick(nowMs: start + 5_000) == ["health"])
         #expect(await late.tick(nowMs: start + 35_000) == ["health"])
     }
+}
+
+/// A simulator process handed between threads (started and stopped on threads of their own).
+final class UncheckedSim: @unchecked Sendable {
+    private(set) var sim: SimulatorProcess!
+    init(_ sim: SimulatorProcess) { self.sim = sim }
+    func stop() { sim = nil }
 }

@@ -177,3 +177,15 @@ public final class LineChildProcess {
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 }
+
+/// Runs blocking `body` (socket reads, process start and stop) on a thread of its own and awaits
+/// it: async tests must not block one of Swift concurrency's few pool threads (two on this
+/// machine), which the servers they talk to need.
+public func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread {
+            do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
+        }
+        thread.start()
+    }
+}
