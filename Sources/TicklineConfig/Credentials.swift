@@ -128,41 +128,18 @@ extension AccountConfig {
         }
     }
 
-    /// Opens first and checks the open descriptor (`fstat`), so the file checked is the file read.
+    /// An owner-only TOML file with `api_key` and `secret` (`SecretFile`).
     private static func readCredentialsFile(_ path: String, account: String) throws(CredentialsError) -> APICredentials {
-        var fd: Int32
-        repeat {
-            // O_NONBLOCK: opening a FIFO must not hang start-up (it fails the regular-file check instead).
-            fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        } while fd < 0 && errno == EINTR
-        if fd < 0 {
-            let e = errno
-            if e == ENOENT || e == ENOTDIR { throw .fileNotFound(account: account, path: path) }
-            throw .fileUnreadable(account: account, path: path, reason: String(cString: strerror(e)))
-        }
-        defer { close(fd) }
-
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            throw .fileUnreadable(account: account, path: path, reason: String(cString: strerror(errno)))
-        }
-        let mode = UInt32(st.st_mode)
-        guard mode & 0o170000 == 0o100000 else { throw .notARegularFile(account: account, path: path) }
-        guard mode & 0o077 == 0 else { throw .fileTooOpen(account: account, path: path, mode: mode & 0o7777) }
-
-        let limit = 64 << 10
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .fileUnreadable(account: account, path: path, reason: String(cString: strerror(errno)))
-            }
-            if n == 0 { break }
-            bytes += chunk[0..<n]
-            guard bytes.count <= limit else {
-                throw .fileMalformed(account: account, path: path, reason: "larger than 64 KiB")
+        let bytes: [UInt8]
+        do {
+            bytes = try SecretFile.read(path)
+        } catch {
+            switch error {
+            case .notFound: throw .fileNotFound(account: account, path: path)
+            case .unreadable(let reason): throw .fileUnreadable(account: account, path: path, reason: reason)
+            case .notARegularFile: throw .notARegularFile(account: account, path: path)
+            case .tooOpen(let mode): throw .fileTooOpen(account: account, path: path, mode: mode)
+            case .tooLarge: throw .fileMalformed(account: account, path: path, reason: "larger than 64 KiB")
             }
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {

@@ -1,3 +1,5 @@
+import TicklineConfig
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -56,42 +58,19 @@ public struct JWTSecret: Sendable, CustomStringConvertible, CustomDebugStringCon
         return try JWTSecret(bytes: Array(value.utf8), source: "environment variable \(variable)")
     }
 
-    /// The file's bytes without trailing line breaks (`echo "$s" > file` adds one). The file is
-    /// opened first and its open descriptor checked (`fstat`), so the file checked is the file read:
-    /// it must be a regular file (a symlink to one is fine) with `mode & 0o077 == 0`.
+    /// The file's bytes without trailing line breaks (`echo "$s" > file` adds one), read by
+    /// `SecretFile` (an owner-only regular file, checked on the open descriptor).
     public static func fromFile(_ path: String) throws(JWTSecretError) -> JWTSecret {
-        var fd: Int32
-        repeat {
-            // O_NONBLOCK: opening a FIFO must not hang start-up (it fails the regular-file check instead).
-            fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        } while fd < 0 && errno == EINTR
-        if fd < 0 {
-            let e = errno
-            if e == ENOENT || e == ENOTDIR { throw .fileNotFound(path: path) }
-            throw .fileUnreadable(path: path, reason: String(cString: strerror(e)))
-        }
-        defer { close(fd) }
-
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            throw .fileUnreadable(path: path, reason: String(cString: strerror(errno)))
-        }
-        let mode = UInt32(st.st_mode)
-        guard mode & 0o170000 == 0o100000 else { throw .notARegularFile(path: path) }
-        guard mode & 0o077 == 0 else { throw .fileTooOpen(path: path, mode: mode & 0o7777) }
-
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .fileUnreadable(path: path, reason: String(cString: strerror(errno)))
-            }
-            if n == 0 { break }
-            bytes += chunk[0..<n]
-            guard bytes.count <= maximumFileBytes else {
-                throw .fileUnreadable(path: path, reason: "larger than 64 KiB")
+        var bytes: [UInt8]
+        do {
+            bytes = try SecretFile.read(path, limit: maximumFileBytes)
+        } catch {
+            switch error {
+            case .notFound: throw .fileNotFound(path: path)
+            case .unreadable(let reason): throw .fileUnreadable(path: path, reason: reason)
+            case .notARegularFile: throw .notARegularFile(path: path)
+            case .tooOpen(let mode): throw .fileTooOpen(path: path, mode: mode)
+            case .tooLarge: throw .fileUnreadable(path: path, reason: "larger than 64 KiB")
             }
         }
         while let last = bytes.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { bytes.removeLast() }
