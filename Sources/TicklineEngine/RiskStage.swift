@@ -111,7 +111,7 @@ public final class RiskStage<C: NanoClock>: Agent {
             drainOutbox(nowNs: nowNs)  // the adoptions' `TradeOpened`s, from init
             engine.protectAdoptedPositions(nowNs: nowNs)
             drainOutbox(nowNs: nowNs)
-            publishAccountUpdates(nowNs: nowNs, all: true)  // the starting wallets
+            publishAccountUpdates(nowNs: nowNs, touched: .max)  // the starting wallets
         }
         work &+= commands.drain(limit: 16) { command in
             engine.handleCommand(command.pointee, nowNs: nowNs)
@@ -185,8 +185,11 @@ public final class RiskStage<C: NanoClock>: Agent {
         }
         positionUpdates &+= engine.outbox.positionUpdates.count
         marginCallClosures &+= engine.outbox.marginCallClosures.count
+        var touched: UInt64 = 0  // accounts whose portfolio changed (see `publishAccountUpdates`)
         for i in engine.outbox.positionUpdates.indices {
-            push(EngineEvent(producer: .risk, timeNs: nowNs, body: .positionUpdated(engine.outbox.positionUpdates[i])))
+            let u = engine.outbox.positionUpdates[i]
+            touched |= Self.bit(u.account)
+            push(EngineEvent(producer: .risk, timeNs: nowNs, body: .positionUpdated(u)))
         }
         for i in engine.outbox.marginCallClosures.indices {
             push(EngineEvent(producer: .risk, timeNs: nowNs,
@@ -194,11 +197,13 @@ public final class RiskStage<C: NanoClock>: Agent {
         }
         for i in engine.outbox.switches.indices {
             let s = engine.outbox.switches[i]
+            touched |= s.isGlobal ? .max : Self.bit(s.account)
             push(EngineEvent(producer: .risk, timeNs: nowNs,
                              body: .tradingSwitched(account: s.account, isGlobal: s.isGlobal, enabled: s.enabled)))
         }
         for i in engine.outbox.tradesOpened.indices {
             let t = engine.outbox.tradesOpened[i]
+            touched |= Self.bit(t.account)
             tradesOpened &+= 1
             journalSequence &+= 1
             push(JournalRecord(producer: .risk, sequence: journalSequence, body: .tradeOpened(t)))
@@ -206,12 +211,13 @@ public final class RiskStage<C: NanoClock>: Agent {
         }
         for i in engine.outbox.tradesClosed.indices {
             let t = engine.outbox.tradesClosed[i]
+            touched |= Self.bit(t.account)
             tradesClosed &+= 1
             journalSequence &+= 1
             push(JournalRecord(producer: .risk, sequence: journalSequence, body: .tradeClosed(t)))
             push(EngineEvent(producer: .risk, timeNs: nowNs, body: .tradeClosed(t)))
         }
-        publishAccountUpdates(nowNs: nowNs)
+        if touched != 0 { publishAccountUpdates(nowNs: nowNs, touched: touched) }
         for i in engine.outbox.accountSnapshots.indices {
             accountSnapshots &+= 1
             journalSequence &+= 1
@@ -228,20 +234,10 @@ public final class RiskStage<C: NanoClock>: Agent {
         for i in engine.outbox.alerts.indices { pushLog(engine.outbox.alerts[i]) }
     }
 
-    /// An `accountUpdated` event for each account the outbox touched (a position marked, opened
-    /// or closed, a switch): a few per second at most, so the snapshot's walk over the account's
-    /// positions and the wall-clock read stay off the per-tick path.
-    func publishAccountUpdates(nowNs: UInt64, all: Bool = false) {
-        var touched: UInt64 = all ? .max : 0
-        func touch(_ a: AccountID) { if a.index < 64 { touched |= 1 << UInt64(a.index) } }
-        for i in engine.outbox.positionUpdates.indices { touch(engine.outbox.positionUpdates[i].account) }
-        for i in engine.outbox.tradesOpened.indices { touch(engine.outbox.tradesOpened[i].account) }
-        for i in engine.outbox.tradesClosed.indices { touch(engine.outbox.tradesClosed[i].account) }
-        for i in engine.outbox.switches.indices {
-            let s = engine.outbox.switches[i]
-            if s.isGlobal { touched = .max } else { touch(s.account) }
-        }
-        guard touched != 0 else { return }
+    /// An `accountUpdated` event for each account in `touched` (the outbox marked, opened or closed
+    /// one of its positions, or switched it): a few per second at most, so the snapshot's walk over
+    /// the account's positions and the wall-clock read stay off the per-tick path.
+    func publishAccountUpdates(nowNs: UInt64, touched: UInt64) {
         let timeMs = clock.wallTimeMs()
         for a in 0..<min(64, engine.accountCount) where touched & (1 << UInt64(a)) != 0 {
             accountUpdates &+= 1
@@ -253,6 +249,10 @@ public final class RiskStage<C: NanoClock>: Agent {
             push(EngineEvent(producer: .risk, timeNs: nowNs, body: .accountUpdated(snapshot)))
         }
     }
+
+    /// `account`'s bit in a `touched` mask (accounts past 64 get no portfolio events).
+    @inline(__always)
+    static func bit(_ account: AccountID) -> UInt64 { account.index < 64 ? 1 << UInt64(account.index) : 0 }
 
     @inline(__always)
     func push(_ record: JournalRecord) {

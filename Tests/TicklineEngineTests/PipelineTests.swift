@@ -47,7 +47,7 @@ final class FusedHarness {
     let risk: RiskStage<ManualClock>
     let order: OrderStage<ManualClock, PaperGateway<ManualClock>>
     let store: CountingDrainAgent
-    let publish: CountingDrainAgent
+    let publish: EventPublisherAgent
     let invoker: AgentInvoker<CompositeAgent, ManualClock>
 
     init(ticks: Int) throws {
@@ -63,7 +63,7 @@ final class FusedHarness {
         order = OrderStage(rings: rings, clock: clock,
                            gateway: PaperGateway(prices: rings.latestPrices, symbols: symbols, clock: clock))
         store = CountingDrainAgent(roleName: "store", journalRings: rings.journalRings)
-        publish = CountingDrainAgent(roleName: "publish", eventRings: rings.eventRings)
+        publish = EventPublisherAgent(rings: rings.eventRings, sink: nil)
         invoker = AgentInvoker(agent: CompositeAgent([parse, indicator, signal, risk, order, store, publish]), clock: clock)
         try invoker.start()
     }

@@ -167,7 +167,7 @@ public enum ControlAPI {
                     rows.append(o.finished())
                 }
                 var o = JSONText()
-                o.bool("global_trading_enabled", data.state.version(.accounts) == 0 ? data.globalTradingEnabled : switches.global)
+                o.bool("global_trading_enabled", switches.global ?? data.globalTradingEnabled)
                 o.raw("accounts", "[" + rows.joined(separator: ",") + "]")
                 return o.finished()
             }

@@ -39,7 +39,8 @@ public final class EngineState: EngineEventSink {
     struct State {
         var positions: [UInt32: PositionView] = [:]
         var accounts: [UInt16: AccountSnapshot] = [:]
-        var globalTrading = true
+        /// Nil until risk reports a switch (the configured value holds).
+        var globalTrading: Bool?
         var accountTrading: [UInt16: Bool] = [:]
         var signals: [Signal] = []
         var signalStart = 0
@@ -166,9 +167,9 @@ public final class EngineState: EngineEventSink {
         state.withLock { $0.accounts[account.rawValue] }
     }
 
-    /// The trading switches as risk last reported them (`nil`: not switched since start-up, the
-    /// configured value holds).
-    public func tradingSwitches() -> (global: Bool, accounts: [UInt16: Bool]) {
+    /// The trading switches as risk last reported them (`nil` / absent: not switched since
+    /// start-up, the configured value holds).
+    public func tradingSwitches() -> (global: Bool?, accounts: [UInt16: Bool]) {
         state.withLock { ($0.globalTrading, $0.accountTrading) }
     }
 
