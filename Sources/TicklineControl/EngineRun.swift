@@ -82,10 +82,8 @@ public enum EngineRun {
                                           provider: { metrics.families() }))
             services.append(p.apiServer())
             if let writer = pipeline.journalWriter {
-                let retention = RetentionJob(store: writer.store, storeDirectory: configuration.store.directory,
-                                             policy: LiveRun.retentionPolicy(configuration.store),
-                                             timeOfDayMs: Int64(configuration.store.retentionMinuteOfDay) * 60_000,
-                                             symbols: venue.symbols, logger: logger, nowMs: wallTimeMs())
+                let retention = RetentionJob(configuration.store, store: writer.store, symbols: venue.symbols,
+                                             logger: logger, nowMs: wallTimeMs())
                 let box = UncheckedBox(retention)
                 p.scheduler.add("retention", .every(ms: 60_000)) { now in box.value.runIfDue(nowMs: now) }
             }

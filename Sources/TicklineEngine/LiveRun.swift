@@ -185,11 +185,6 @@ public enum LiveRun {
         }
     }
 
-    public static func retentionPolicy(_ settings: StoreSettings) -> RetentionPolicy {
-        RetentionPolicy(snapshotsDays: settings.retentionSnapshotsDays, candlesDays: settings.retentionCandlesDays,
-                        signalsDays: settings.retentionSignalsDays)
-    }
-
     static func journalOptions(_ settings: StoreSettings) -> JournalWriterOptions {
         var o = JournalWriterOptions()
         o.marketSyncIntervalNs = UInt64(settings.marketSyncMs) * 1_000_000
@@ -212,10 +207,8 @@ public enum LiveRun {
         try pipeline.start()
         let started = clock.nowNs()
         let retention = pipeline.journalWriter.map { writer in
-            RetentionJob(store: writer.store, storeDirectory: configuration.store.directory,
-                         policy: retentionPolicy(configuration.store),
-                         timeOfDayMs: Int64(configuration.store.retentionMinuteOfDay) * 60_000, symbols: venue.symbols,
-                         logger: logger, nowMs: clock.wallTimeMs())
+            RetentionJob(configuration.store, store: writer.store, symbols: venue.symbols, logger: logger,
+                         nowMs: clock.wallTimeMs())
         }
         // This thread is free while the stages run: it keeps the daily jobs' clock.
         let runNs = UInt64(seconds) * 1_000_000_000

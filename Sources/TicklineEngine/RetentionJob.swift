@@ -1,4 +1,5 @@
 import Logging
+import TicklineConfig
 import TicklineCore
 import TicklineStore
 
@@ -38,6 +39,17 @@ public final class RetentionJob {
         self.symbols = symbols
         self.logger = logger
         nextRunMs = nowMs
+    }
+
+    /// The job `[store]` describes (retention days, daily time) over `store`.
+    public convenience init(_ settings: StoreSettings, store: TicklineStore, symbols: SymbolTable, logger: Logger,
+                            nowMs: Int64) {
+        self.init(store: store, storeDirectory: settings.directory,
+                  policy: RetentionPolicy(snapshotsDays: settings.retentionSnapshotsDays,
+                                          candlesDays: settings.retentionCandlesDays,
+                                          signalsDays: settings.retentionSignalsDays),
+                  timeOfDayMs: Int64(settings.retentionMinuteOfDay) * 60_000, symbols: symbols, logger: logger,
+                  nowMs: nowMs)
     }
 
     /// The first daily slot strictly after `nowMs`.

@@ -442,18 +442,8 @@ public enum ControlAPI {
     }
 
     static func signalJSON(_ s: Signal, _ symbols: SymbolTable) -> String {
-        let ps = symbols[s.symbol].priceScale
         var o = JSONText()
-        o.int("signal_id", Int64(bitPattern: s.signalID))
-        o.string("symbol", symbols[s.symbol].name)
-        o.string("interval", s.interval.name)
-        o.string("direction", s.direction.wireName)
-        o.int("score_bp", Int64(s.scoreBp))
-        o.int("confidence_bp", Int64(s.confidenceBp))
-        o.decimal("entry_price", s.entryPrice.raw, ps)
-        o.decimal("stop_loss", s.stopLoss.raw, ps)
-        o.decimal("take_profit", s.takeProfit.raw, ps)
-        o.int("event_time", s.eventTimeMs)
+        EventMessages(symbols: symbols).signalFields(&o, s)
         return o.finished()
     }
 }

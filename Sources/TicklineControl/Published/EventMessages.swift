@@ -48,16 +48,7 @@ public struct EventMessages: Sendable {
         switch event.body {
         case .signalGenerated(let s):
             type = "ai_signal_generated"
-            d.int("signal_id", Int64(bitPattern: s.signalID))
-            d.string("symbol", name(s.symbol))
-            d.string("interval", s.interval.name)
-            d.string("direction", s.direction.wireName)
-            d.int("score_bp", Int64(s.scoreBp))
-            d.int("confidence_bp", Int64(s.confidenceBp))
-            d.decimal("entry_price", s.entryPrice.raw, priceScale(s.symbol))
-            d.decimal("stop_loss", s.stopLoss.raw, priceScale(s.symbol))
-            d.decimal("take_profit", s.takeProfit.raw, priceScale(s.symbol))
-            d.int("event_time", s.eventTimeMs)
+            signalFields(&d, s)
         case .orderDenied(let o):
             type = "risk_warning"
             account = o.account
@@ -127,6 +118,20 @@ public struct EventMessages: Sendable {
         }
         return EventMessage(type: type, account: account,
                             json: Self.envelope(type: type, timeMs: timeMs, account: account, data: d.finished()))
+    }
+
+    /// A signal's fields: `ai_signal_generated`'s data and `GET /signals`' rows.
+    func signalFields(_ d: inout JSONText, _ s: Signal) {
+        d.int("signal_id", Int64(bitPattern: s.signalID))
+        d.string("symbol", name(s.symbol))
+        d.string("interval", s.interval.name)
+        d.string("direction", s.direction.wireName)
+        d.int("score_bp", Int64(s.scoreBp))
+        d.int("confidence_bp", Int64(s.confidenceBp))
+        d.decimal("entry_price", s.entryPrice.raw, priceScale(s.symbol))
+        d.decimal("stop_loss", s.stopLoss.raw, priceScale(s.symbol))
+        d.decimal("take_profit", s.takeProfit.raw, priceScale(s.symbol))
+        d.int("event_time", s.eventTimeMs)
     }
 
     func positionFields(_ d: inout JSONText, _ u: PositionUpdate) {
